@@ -1,0 +1,71 @@
+//! `AppError`: the one error type server functions return. It crosses the wire as JSON, so the
+//! browser can show a Spanish message next to the right field; causes are logged on the server
+//! and never sent.
+
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+/// What went wrong, in terms the UI can act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// The thing does not exist, or belongs to someone else (never say which).
+    #[error("No encontramos lo que buscás.")]
+    NotFound,
+    /// No session, or it expired.
+    #[error("Tenés que iniciar sesión.")]
+    Unauthenticated,
+    /// The session's role may not do this.
+    #[error("No tenés permiso para hacer esto.")]
+    Forbidden,
+    /// A field a person typed is wrong; `reason` is Spanish and shown next to `field`.
+    #[error("{reason}")]
+    Invalid {
+        /// The form field's name.
+        field: String,
+        /// Why, in Spanish.
+        reason: String,
+    },
+    /// The change clashes with the current state (a duplicate, a stale edit).
+    #[error("{0}")]
+    Conflict(String),
+    /// A part the server depends on (database, broker, an outside service) is not answering.
+    #[error("El servicio no está disponible en este momento. Probá de nuevo en unos segundos.")]
+    Unavailable,
+    /// A bug or an unexpected failure; details are in the server log.
+    #[error("Ocurrió un error inesperado. Ya quedó registrado.")]
+    Internal,
+    /// The request did not reach the server or its answer could not be read.
+    #[error("No pudimos comunicarnos con el servidor: {0}")]
+    Transport(String),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Request(msg) | ServerFnErrorErr::Response(msg) => Self::Transport(msg),
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_) => Self::Invalid {
+                field: String::new(),
+                reason: "Los datos enviados no son válidos.".into(),
+            },
+            _ => Self::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// Logs `cause` and returns [`AppError::Internal`]; for `map_err` on unexpected failures.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error");
+        Self::Internal
+    }
+
+    /// Logs `cause` and returns [`AppError::Unavailable`]; for pool timeouts and outages.
+    pub fn unavailable(cause: impl std::fmt::Display) -> Self {
+        tracing::warn!(%cause, "dependency unavailable");
+        Self::Unavailable
+    }
+}

@@ -1,0 +1,76 @@
+//! The page shell every screen shares: the HTML document, the router, the top bar with the
+//! navigation, the home page and the "not found" page. Domains plug their pages in here.
+
+mod home_page;
+mod layout;
+mod not_found_page;
+
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, StaticSegment};
+
+pub use home_page::HomePage;
+pub use layout::{Layout, NAV_ITEMS, NavItem};
+pub use not_found_page::NotFoundPage;
+
+use crate::system::components::SystemStatusPage;
+
+/// The full HTML document, rendered on the server around [`App`].
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="es-AR">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
+                <meta name="theme-color" content="#0f766e" />
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <link rel="icon" type="image/png" sizes="192x192" href="/icons/icon-192.png" />
+                <link rel="apple-touch-icon" href="/icons/apple-touch-icon.png" />
+                <script src="/register-sw.js" defer></script>
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: routes and layout. Hydrated in the browser by `frontend`.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    mark_hydrated();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/mostrador.css" />
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Mostrador".to_string() } else { format!("{page} · Mostrador") }
+        } />
+        <Meta name="description" content="Mostrador: sensores, ventas, clientes y turnos de tu negocio en un solo lugar." />
+        <Link rel="preload" href="/icons/icon-192.png" as_="image" />
+        <Router>
+            <Layout>
+                <Routes fallback=NotFoundPage>
+                    <Route path=StaticSegment("") view=HomePage />
+                    // Async: the whole status is in the first HTML, so it works without JavaScript.
+                    <Route path=StaticSegment("sistema") view=SystemStatusPage ssr=SsrMode::Async />
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}
+
+/// Sets `data-hydrated="true"` on `<body>` once the wasm runs, so browser tests (and CSS) can
+/// tell a live page from server-rendered HTML.
+fn mark_hydrated() {
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}

@@ -1,0 +1,56 @@
+//! The table of the last MQTT messages the server received.
+
+use leptos::prelude::*;
+use shared::system::ReceivedMessage;
+
+/// Newest first; topic, payload, size, QoS and time in the installation's zone.
+#[component]
+pub fn MessageTable(#[prop(into)] messages: Signal<Vec<ReceivedMessage>>) -> impl IntoView {
+    view! {
+        <Show
+            when=move || !messages.with(Vec::is_empty)
+            fallback=|| view! {
+                <p class="empty" data-testid="no-messages">
+                    "Todavía no llegó ningún mensaje. Publicá uno, por ejemplo: "
+                    <code class="mono">"mosquitto_pub -p 1883 -t prueba/hola -m 'hola'"</code>
+                </p>
+            }
+        >
+            <div class="table-wrap">
+                <table data-testid="messages">
+                    <thead>
+                        <tr>
+                            <th>"Hora"</th>
+                            <th>"Tópico"</th>
+                            <th>"Contenido"</th>
+                            <th>"Tamaño"</th>
+                            <th>"QoS"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For
+                            each=move || messages.get()
+                            key=|m| m.seq
+                            children=|m| {
+                                let size = if m.truncated {
+                                    format!("{} B (recortado)", m.size)
+                                } else {
+                                    format!("{} B", m.size)
+                                };
+                                view! {
+                                    <tr data-testid="message-row">
+                                        <td class="time">{m.received_at_local}</td>
+                                        <td class="mono" data-testid="message-topic">{m.topic}</td>
+                                        <td class="mono" data-testid="message-payload">{m.payload}</td>
+                                        <td class="time">{size}</td>
+                                        <td>{m.qos}{if m.retained { " (retenido)" } else { "" }}</td>
+                                    </tr>
+                                }
+                            }
+                        />
+                    </tbody>
+                </table>
+            </div>
+        </Show>
+    }
+}

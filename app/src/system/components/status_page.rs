@@ -1,0 +1,221 @@
+//! `/sistema`, "Estado del sistema": database and broker health, connected clients, message
+//! rate and the last messages. Rendered whole on the server (works without JavaScript); once
+//! hydrated it follows `/api/system/events` (server-sent events) and updates without reload.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use shared::system::{
+    BrokerMode, RECENT_MESSAGES, ReceivedMessage, StatusEvent, SystemStatus, format_hundredths,
+};
+
+use crate::components::{HealthBadge, StatCard};
+use crate::system::api::get_system_status;
+use crate::system::components::MessageTable;
+
+/// The live event stream's URL (served by `server`, not a server function: it never ends).
+pub const EVENTS_URL: &str = "/api/system/events";
+
+/// The status page.
+#[component]
+pub fn SystemStatusPage() -> impl IntoView {
+    let status = Resource::new(|| (), |_| get_system_status());
+    view! {
+        <Title text="Estado del sistema" />
+        <div class="page-header">
+            <h1>"Estado del sistema"</h1>
+            <p>"Base de datos, broker MQTT y los últimos mensajes recibidos, en vivo."</p>
+        </div>
+        <Suspense fallback=|| view! { <p>"Cargando…"</p> }>
+            {move || Suspend::new(async move {
+                match status.await {
+                    Ok(initial) => view! { <LiveStatus initial /> }.into_any(),
+                    Err(e) => view! {
+                        <div class="card" role="alert">
+                            <span class="badge bad">"Error"</span>
+                            <p>{e.to_string()}</p>
+                            <a href="/sistema">"Reintentar"</a>
+                        </div>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The figures and table, kept current by the event stream once the page is hydrated.
+#[component]
+fn LiveStatus(initial: SystemStatus) -> impl IntoView {
+    let messages = RwSignal::new(initial.recent.clone());
+    let summary = RwSignal::new(SystemStatus { recent: Vec::new(), ..initial });
+    let connected = RwSignal::new(false);
+    follow_events(summary, messages, connected);
+
+    let database = Signal::derive(move || summary.with(|s| s.database.clone()));
+    let broker = Signal::derive(move || summary.with(|s| s.broker.clone()));
+    let mode = move || match summary.with(|s| s.broker_mode) {
+        BrokerMode::Embedded => "Broker integrado (rumqttd)",
+        BrokerMode::External => "Broker externo",
+    };
+    let clients = Signal::derive(move || {
+        summary.with(|s| s.connected_clients.map_or_else(|| "—".to_string(), |c| c.to_string()))
+    });
+    let rate = Signal::derive(move || format!("{} msg/s", format_hundredths(summary.with(|s| s.rate_10s_x100))));
+    let rate_detail = Signal::derive(move || {
+        summary.with(|s| {
+            format!(
+                "{} msg/s en el último minuto · {} en total",
+                format_hundredths(s.rate_60s_x100),
+                s.total_messages
+            )
+        })
+    });
+    let servers = Signal::derive(move || summary.with(|s| s.servers_online.to_string()));
+    let uptime = Signal::derive(move || summary.with(|s| format!("v{} · activo hace {}", s.version, format_uptime(s.uptime_secs))));
+
+    view! {
+        <noscript>
+            // Without JavaScript the page refreshes itself instead of following the stream.
+            <meta http-equiv="refresh" content="10" />
+        </noscript>
+        <p class="detail" data-testid="live-indicator">
+            <span class=move || if connected.get() { "live-dot on" } else { "live-dot" }></span>
+            {move || if connected.get() { "En vivo" } else { "Sin conexión en vivo: la página se actualiza al recargarla." }}
+        </p>
+        <div class="grid four">
+            <div class="card" data-testid="database-health">
+                <div class="label">"Base de datos (PostgreSQL)"</div>
+                <HealthBadge health=database />
+            </div>
+            <div class="card" data-testid="broker-health">
+                <div class="label">"Broker MQTT"</div>
+                <HealthBadge health=broker />
+                <div class="detail">{mode}</div>
+            </div>
+            <StatCard label="Clientes conectados" value=clients testid="connected-clients" />
+            <StatCard label="Mensajes por segundo" value=rate detail=rate_detail testid="message-rate" />
+            <StatCard label="Servidores activos" value=servers detail=uptime testid="servers-online" />
+        </div>
+        <section class="card" style="margin-top:1rem">
+            <h2>"Últimos mensajes"</h2>
+            <MessageTable messages />
+        </section>
+    }
+}
+
+/// `3 h 05 min`, `12 min`, `40 s`.
+fn format_uptime(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min", secs / 60),
+        _ => format!("{} h {:02} min", secs / 3600, (secs % 3600) / 60),
+    }
+}
+
+/// Applies one event from the stream to the page's signals.
+#[cfg_attr(not(any(feature = "hydrate", test)), expect(dead_code, reason = "used by the browser build"))]
+fn apply_event(event: StatusEvent, summary: RwSignal<SystemStatus>, messages: RwSignal<Vec<ReceivedMessage>>) {
+    match event {
+        StatusEvent::Summary(s) => summary.set(s),
+        StatusEvent::Message(m) => messages.update(|list| {
+            // The first render may already hold it (the stream starts a little earlier).
+            if list.iter().any(|x| x.seq == m.seq) {
+                return;
+            }
+            list.insert(0, m);
+            list.truncate(RECENT_MESSAGES);
+        }),
+    }
+}
+
+/// Opens the event stream in the browser; does nothing on the server.
+#[cfg_attr(not(feature = "hydrate"), expect(unused_variables, reason = "browser only"))]
+fn follow_events(summary: RwSignal<SystemStatus>, messages: RwSignal<Vec<ReceivedMessage>>, connected: RwSignal<bool>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen::closure::Closure;
+
+        Effect::new(move |_| {
+            let Ok(source) = web_sys::EventSource::new(EVENTS_URL) else {
+                return;
+            };
+            let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+                let Some(text) = ev.data().as_string() else { return };
+                if let Ok(event) = serde_json::from_str::<StatusEvent>(&text) {
+                    apply_event(event, summary, messages);
+                }
+            });
+            let on_open = Closure::<dyn FnMut()>::new(move || connected.set(true));
+            // EventSource reconnects by itself; show the gap meanwhile.
+            let on_error = Closure::<dyn FnMut()>::new(move || connected.set(false));
+            source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+            source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            // Closing the stream and freeing the callbacks happen together when the page goes.
+            let guard = send_wrapper::SendWrapper::new((source, on_message, on_open, on_error));
+            on_cleanup(move || {
+                let (source, ..) = guard.take();
+                source.close();
+            });
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uptime_reads_naturally() {
+        assert_eq!(format_uptime(40), "40 s");
+        assert_eq!(format_uptime(720), "12 min");
+        assert_eq!(format_uptime(3 * 3600 + 5 * 60), "3 h 05 min");
+    }
+
+    fn message(seq: u64) -> ReceivedMessage {
+        ReceivedMessage {
+            seq,
+            topic: format!("t/{seq}"),
+            payload: String::new(),
+            size: 0,
+            truncated: false,
+            qos: 0,
+            retained: false,
+            received_at_ms: 0,
+            received_at_local: String::new(),
+        }
+    }
+
+    #[test]
+    fn stream_events_prepend_new_messages_once_and_keep_the_cap() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let summary = RwSignal::new(SystemStatus {
+                version: String::new(),
+                uptime_secs: 0,
+                database: shared::system::Health::Ok { latency_ms: 1 },
+                broker: shared::system::Health::Ok { latency_ms: 1 },
+                broker_mode: BrokerMode::Embedded,
+                connected_clients: None,
+                rate_10s_x100: 0,
+                rate_60s_x100: 0,
+                total_messages: 0,
+                servers_online: 1,
+                recent: Vec::new(),
+            });
+            let messages = RwSignal::new((1..=RECENT_MESSAGES as u64).rev().map(message).collect::<Vec<_>>());
+            apply_event(StatusEvent::Message(message(3)), summary, messages);
+            assert_eq!(messages.with_untracked(Vec::len), RECENT_MESSAGES);
+            apply_event(StatusEvent::Message(message(1000)), summary, messages);
+            let seqs: Vec<u64> = messages.with_untracked(|m| m.iter().map(|x| x.seq).collect());
+            assert_eq!(seqs.len(), RECENT_MESSAGES);
+            assert_eq!(seqs[0], 1000);
+            assert!(!seqs.contains(&1), "the oldest message falls off");
+            let mut next = summary.get_untracked();
+            next.total_messages = 7;
+            apply_event(StatusEvent::Summary(next), summary, messages);
+            assert_eq!(summary.with_untracked(|s| s.total_messages), 7);
+        });
+    }
+}

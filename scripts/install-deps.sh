@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs whatever this project needs and is missing: Debian packages, Rust targets,
+# cargo-leptos, the wasm-bindgen CLI, wasm-opt (binaryen from npm) and the e2e npm packages.
+# Idempotent: every step checks first. Only package registries are used (Debian, crates.io, npm).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/versions.sh
+
+log() { printf '\033[1;34m[install]\033[0m %s\n' "$*"; }
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+# --- Debian packages -------------------------------------------------------------------------
+need_apt=()
+command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need_apt+=(postgresql)
+command -v psql >/dev/null 2>&1 || need_apt+=(postgresql-client)
+command -v mosquitto_pub >/dev/null 2>&1 || need_apt+=(mosquitto-clients)
+[ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
+if [ "${MOSTRADOR_SKIP_BROWSER:-0}" != 1 ]; then
+  [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+fi
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
+command -v brotli >/dev/null 2>&1 || need_apt+=(brotli)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v gcc >/dev/null 2>&1 || need_apt+=(build-essential)
+command -v perl >/dev/null 2>&1 || need_apt+=(perl)
+command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "apt-get install ${need_apt[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+  # The Debian postgresql package starts a system cluster we do not use; leave it alone.
+fi
+
+# --- Rust targets ----------------------------------------------------------------------------
+installed_targets=$(rustup target list --installed)
+for t in wasm32-unknown-unknown riscv32imc-unknown-none-elf; do
+  if ! grep -qx "$t" <<<"$installed_targets"; then
+    log "rustup target add $t"
+    rustup target add "$t"
+  fi
+done
+
+# --- cargo-leptos ----------------------------------------------------------------------------
+if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+  log "cargo install cargo-leptos $CARGO_LEPTOS_VERSION (slow: ~20 min on 2 cores)"
+  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
+fi
+
+# --- wasm-bindgen CLI, same version as the wasm-bindgen crate in Cargo.lock ------------------
+if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+  log "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+# --- wasm-opt from npm's binaryen (Debian's 108 breaks hydration) ----------------------------
+if ! wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
+  log "npm install -g binaryen@$BINARYEN_VERSION"
+  $SUDO npm install -g --no-fund --no-audit "binaryen@$BINARYEN_VERSION"
+fi
+
+# --- npm packages for the browser tests ------------------------------------------------------
+if [ ! -d end2end/node_modules/@playwright/test ]; then
+  log "npm ci in end2end/"
+  (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-fund --no-audit)
+fi
+log "all dependencies present"

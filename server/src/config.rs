@@ -1,0 +1,241 @@
+//! Settings: every one has a default that runs with nothing set; `APP_*` environment variables
+//! override them (`__` separates a section from its key, as in `APP_MQTT__URL`). Secrets are
+//! never logged: `Debug` redacts passwords in URLs.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use anyhow::{Context, bail};
+
+/// The whole configuration.
+#[derive(Clone)]
+pub struct Config {
+    /// HTTP listener and site files.
+    pub http: HttpConfig,
+    /// PostgreSQL.
+    pub database: DatabaseConfig,
+    /// MQTT broker and client.
+    pub mqtt: MqttConfig,
+    /// IANA zone times are shown in until tenants bring their own (`APP_TIME_ZONE`).
+    pub time_zone: chrono_tz::Tz,
+}
+
+/// HTTP settings.
+#[derive(Clone, Debug)]
+pub struct HttpConfig {
+    /// Where to listen (`APP_HTTP__ADDR`, else `LEPTOS_SITE_ADDR`, else 127.0.0.1:3000).
+    /// Port 0 picks a free port (tests).
+    pub addr: SocketAddr,
+    /// Folder with the built site (`APP_HTTP__SITE_ROOT`, else `LEPTOS_SITE_ROOT`, else
+    /// `target/site`).
+    pub site_root: PathBuf,
+}
+
+/// PostgreSQL settings.
+#[derive(Clone)]
+pub struct DatabaseConfig {
+    /// `APP_DATABASE__URL`, else `DATABASE_URL`, else the private cluster the run script starts.
+    pub url: String,
+    /// Connections in the pool (`APP_DATABASE__POOL_SIZE`, default 16).
+    pub pool_size: usize,
+    /// Run pending migrations at start-up (`APP_DATABASE__MIGRATE`, default true).
+    pub migrate: bool,
+}
+
+/// MQTT settings.
+#[derive(Clone)]
+pub struct MqttConfig {
+    /// An external broker, `mqtt://user:pass@host:port` (`APP_MQTT__URL`). Unset: the embedded
+    /// broker starts in-process.
+    pub url: Option<String>,
+    /// Address the embedded broker binds (`APP_MQTT__BIND`, default 127.0.0.1; use 0.0.0.0 to
+    /// let nodes on the LAN connect).
+    pub bind: std::net::IpAddr,
+    /// Embedded broker's MQTT 3.1.1 port (`APP_MQTT__PORT_V4`, default 1883).
+    pub port_v4: u16,
+    /// Embedded broker's MQTT 5 port (`APP_MQTT__PORT_V5`, default 1884).
+    pub port_v5: u16,
+    /// Topic filters the server's client subscribes to for the status page
+    /// (`APP_MQTT__TOPICS`, comma-separated, default `#`).
+    pub topics: Vec<String>,
+    /// Client id prefix of the server's own MQTT client (`APP_MQTT__CLIENT_ID`); a per-process
+    /// suffix keeps several servers from kicking each other off.
+    pub client_id: String,
+}
+
+/// The database the run script's private cluster serves.
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:54320/mostrador";
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads settings through `get` (the environment, or a map in tests).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let get = |key: &str| get(key).filter(|v| !v.trim().is_empty());
+        let addr = get("APP_HTTP__ADDR").or_else(|| get("LEPTOS_SITE_ADDR"));
+        let topics = get("APP_MQTT__TOPICS").unwrap_or_else(|| "#".into());
+        let topics: Vec<String> = topics.split(',').map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
+        for t in &topics {
+            if shared::mqtt_topic::validate_filter(t).is_err() {
+                bail!("APP_MQTT__TOPICS: `{t}` is not a valid MQTT topic filter");
+            }
+        }
+        let config = Self {
+            http: HttpConfig {
+                addr: parse_or("APP_HTTP__ADDR", addr, "127.0.0.1:3000")?,
+                site_root: get("APP_HTTP__SITE_ROOT")
+                    .or_else(|| get("LEPTOS_SITE_ROOT"))
+                    .unwrap_or_else(|| "target/site".into())
+                    .into(),
+            },
+            database: DatabaseConfig {
+                url: get("APP_DATABASE__URL")
+                    .or_else(|| get("DATABASE_URL"))
+                    .unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+                pool_size: parse_or("APP_DATABASE__POOL_SIZE", get("APP_DATABASE__POOL_SIZE"), "16")?,
+                migrate: parse_or("APP_DATABASE__MIGRATE", get("APP_DATABASE__MIGRATE"), "true")?,
+            },
+            mqtt: MqttConfig {
+                url: get("APP_MQTT__URL"),
+                bind: parse_or("APP_MQTT__BIND", get("APP_MQTT__BIND"), "127.0.0.1")?,
+                port_v4: parse_or("APP_MQTT__PORT_V4", get("APP_MQTT__PORT_V4"), "1883")?,
+                port_v5: parse_or("APP_MQTT__PORT_V5", get("APP_MQTT__PORT_V5"), "1884")?,
+                topics,
+                client_id: get("APP_MQTT__CLIENT_ID").unwrap_or_else(|| "mostrador-server".into()),
+            },
+            time_zone: parse_or(
+                "APP_TIME_ZONE",
+                get("APP_TIME_ZONE"),
+                "America/Argentina/Buenos_Aires",
+            )?,
+        };
+        if config.database.pool_size == 0 {
+            bail!("APP_DATABASE__POOL_SIZE must be at least 1");
+        }
+        Ok(config)
+    }
+}
+
+/// Parses `value` (or `default`), naming `key` in the error.
+fn parse_or<T: FromStr>(key: &str, value: Option<String>, default: &str) -> anyhow::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    let raw = value.unwrap_or_else(|| default.to_owned());
+    raw.trim()
+        .parse::<T>()
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("{key}: cannot use `{raw}`"))
+}
+
+/// `scheme://user:***@host...`: a URL with its password hidden, for logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let (authority, tail) = rest.split_once('/').map_or((rest, None), |(a, t)| (a, Some(t)));
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => format!("{userinfo}@{host}"),
+        },
+        None => authority.to_owned(),
+    };
+    match tail {
+        Some(t) => format!("{scheme}://{authority}/{t}"),
+        None => format!("{scheme}://{authority}"),
+    }
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &redact_url(&self.url))
+            .field("pool_size", &self.pool_size)
+            .field("migrate", &self.migrate)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for MqttConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MqttConfig")
+            .field("url", &self.url.as_deref().map(redact_url))
+            .field("bind", &self.bind)
+            .field("port_v4", &self.port_v4)
+            .field("port_v5", &self.port_v5)
+            .field("topics", &self.topics)
+            .field("client_id", &self.client_id)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("http", &self.http)
+            .field("database", &self.database)
+            .field("mqtt", &self.mqtt)
+            .field("time_zone", &self.time_zone)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> anyhow::Result<Config> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn runs_with_nothing_set() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.http.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.database.url, DEFAULT_DATABASE_URL);
+        assert!(c.mqtt.url.is_none());
+        assert_eq!((c.mqtt.port_v4, c.mqtt.port_v5), (1883, 1884));
+        assert_eq!(c.mqtt.topics, vec!["#".to_string()]);
+        assert_eq!(c.time_zone, chrono_tz::America::Argentina::Buenos_Aires);
+    }
+
+    #[test]
+    fn app_variables_override_defaults() {
+        let c = config(&[
+            ("APP_HTTP__ADDR", "0.0.0.0:8080"),
+            ("DATABASE_URL", "postgres://a@b/c"),
+            ("APP_MQTT__URL", "mqtt://u:p@broker:1883"),
+            ("APP_MQTT__TOPICS", "a/#, b/+"),
+            ("APP_TIME_ZONE", "America/Argentina/Cordoba"),
+        ])
+        .unwrap();
+        assert_eq!(c.http.addr.port(), 8080);
+        assert_eq!(c.database.url, "postgres://a@b/c");
+        assert_eq!(c.mqtt.url.as_deref(), Some("mqtt://u:p@broker:1883"));
+        assert_eq!(c.mqtt.topics, vec!["a/#".to_string(), "b/+".to_string()]);
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let err = config(&[("APP_MQTT__PORT_V4", "nope")]).err().unwrap();
+        assert!(format!("{err:#}").contains("APP_MQTT__PORT_V4"));
+        let err = config(&[("APP_MQTT__TOPICS", "a/#/b")]).err().unwrap();
+        assert!(err.to_string().contains("APP_MQTT__TOPICS"));
+        assert!(config(&[("APP_TIME_ZONE", "Mars/Olympus")]).is_err());
+        assert!(config(&[("APP_DATABASE__POOL_SIZE", "0")]).is_err());
+    }
+
+    #[test]
+    fn passwords_never_reach_the_logs() {
+        assert_eq!(redact_url("postgres://app:s3cret@db:5432/m"), "postgres://app:***@db:5432/m");
+        assert_eq!(redact_url("mqtt://u:p@h:1883"), "mqtt://u:***@h:1883");
+        assert_eq!(redact_url("postgres://app@db/m"), "postgres://app@db/m");
+        let c = config(&[("DATABASE_URL", "postgres://app:s3cret@db/m")]).unwrap();
+        assert!(!format!("{c:?}").contains("s3cret"));
+    }
+}

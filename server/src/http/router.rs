@@ -1,0 +1,39 @@
+//! Builds the axum router: `/health`, the status event stream, every Leptos route and server
+//! function, and static files from the site root (served precompressed when `.br`/`.gz` files
+//! exist, 404 page otherwise).
+
+use app::state::AppState;
+use app::{App, shell};
+use axum::Router;
+use axum::routing::get;
+use http::{HeaderValue, header};
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use super::{events, health};
+
+/// The whole HTTP surface of one server.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/health", get(health::health))
+        .route(app::system::components::EVENTS_URL, get(events::system_events))
+        .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Pages and JSON are compressed on the fly; site files come precompressed; the event
+        // stream is left alone (tower-http never compresses text/event-stream).
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,190 @@
+//! The Mostrador server: reads its [`config::Config`], prepares PostgreSQL (pool + migrations),
+//! starts the embedded MQTT broker unless an external one is configured, connects its own MQTT
+//! client, starts the background jobs and serves HTTP until told to stop.
+//!
+//! [`Application::build`] does everything up to binding the HTTP port (tests use it with port
+//! 0); [`Application::run_until`] serves and then shuts down in order: HTTP stops accepting,
+//! jobs and the MQTT client stop, this server's heartbeat row is removed, the pool closes.
+
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod jobs;
+pub mod mqtt;
+pub mod telemetry;
+pub mod testing;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use app::state::AppState;
+use app::system::monitor::SystemMonitor;
+use leptos::config::{Env, LeptosOptions};
+use shared::system::BrokerMode;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::Config;
+use crate::mqtt::{ClientTarget, EmbeddedBroker};
+
+/// A server that is ready to serve: database migrated, broker up, HTTP port bound.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    broker: Option<EmbeddedBroker>,
+    server_id: String,
+    shutdown: CancellationToken,
+    tasks: TaskTracker,
+}
+
+impl Application {
+    /// Prepares everything and binds the HTTP port.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        if config.database.migrate {
+            let applied = db::run_migrations(&config.database.url).await?;
+            tracing::info!(count = applied.len(), ?applied, "migrations applied");
+        }
+        let pool = db::pool(&config.database)?;
+
+        let mode = if config.mqtt.url.is_some() { BrokerMode::External } else { BrokerMode::Embedded };
+        let monitor = Arc::new(SystemMonitor::new(mode, config.time_zone));
+        let shutdown = CancellationToken::new();
+        let tasks = TaskTracker::new();
+
+        let (broker, target) = match &config.mqtt.url {
+            Some(url) => (None, ClientTarget::from_url(url)?),
+            None => {
+                let broker = EmbeddedBroker::start(
+                    config.mqtt.bind,
+                    config.mqtt.port_v4,
+                    config.mqtt.port_v5,
+                    monitor.clone(),
+                )?;
+                let host = if broker.v4.ip().is_unspecified() { "127.0.0.1".into() } else { broker.v4.ip().to_string() };
+                let target = ClientTarget { host, port: broker.v4.port(), credentials: None, external: false };
+                (Some(broker), target)
+            }
+        };
+
+        let server_id = server_id();
+        tasks.spawn(mqtt::run_client(
+            target,
+            format!("{}-{}", config.mqtt.client_id, short_suffix(&server_id)),
+            config.mqtt.topics.clone(),
+            monitor.clone(),
+            shutdown.clone(),
+        ));
+
+        let listener = TcpListener::bind(config.http.addr)
+            .await
+            .with_context(|| format!("binding HTTP on {} (APP_HTTP__ADDR)", config.http.addr))?;
+        let addr = listener.local_addr()?;
+        let leptos_options = leptos_options(&config, addr);
+        let state = AppState { pool, monitor, leptos_options };
+
+        jobs::spawn_all(&tasks, &state, &server_id, mode, shutdown.clone());
+        Ok(Self { listener, state, broker, server_id, shutdown, tasks })
+    }
+
+    /// The bound HTTP address (the real port when 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// The embedded broker's listeners, if it runs.
+    pub fn embedded_broker(&self) -> Option<EmbeddedBroker> {
+        self.broker
+    }
+
+    /// The shared state (tests read the monitor and the pool through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `signal` completes, then shuts down in order.
+    pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let Self { listener, state, server_id, shutdown, tasks, .. } = self;
+        let router = http::router(state.clone());
+        let stop = shutdown.clone();
+        let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                tokio::select! {
+                    () = signal => {}
+                    () = stop.cancelled() => {}
+                }
+                tracing::info!("shutting down: no new HTTP requests");
+            })
+            .await;
+        shutdown.cancel();
+        tasks.close();
+        if tokio::time::timeout(std::time::Duration::from_secs(10), tasks.wait()).await.is_err() {
+            tracing::warn!("background tasks did not stop within 10 s");
+        }
+        jobs::deregister(&state, &server_id).await;
+        state.pool.close();
+        tracing::info!("stopped");
+        served.context("HTTP server")
+    }
+}
+
+/// Builds the application from `config` and serves until SIGINT or SIGTERM.
+pub async fn start(config: Config) -> anyhow::Result<()> {
+    let app = Application::build(config).await?;
+    tracing::info!(url = %format!("http://{}", app.local_addr()), "Mostrador is ready");
+    app.run_until(shutdown_signal()).await
+}
+
+/// Completes on Ctrl-C (SIGINT) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
+    let env = match std::env::var("LEPTOS_ENV").as_deref() {
+        Ok("DEV" | "dev" | "development") => Env::DEV,
+        _ => Env::PROD,
+    };
+    LeptosOptions::builder()
+        .output_name(std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "mostrador".into()))
+        .site_root(config.http.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .env(env)
+        .build()
+}
+
+/// `hostname:pid:random`: unique per process, readable in the servers table.
+fn server_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "localhost".into());
+    format!("{host}:{}:{:08x}", std::process::id(), rand::random::<u32>())
+}
+
+fn short_suffix(server_id: &str) -> &str {
+    server_id.rsplit(':').next().unwrap_or(server_id)
+}

@@ -1,0 +1,13 @@
+//! MQTT: the embedded broker (rumqttd, started in-process unless `APP_MQTT__URL` names an
+//! external one) and the server's own client (rumqttc), which takes the same code path against
+//! either broker and feeds the system monitor.
+
+pub mod broker;
+pub mod client;
+
+pub use broker::EmbeddedBroker;
+pub use client::{ClientTarget, run_client};
+
+/// Topics under this prefix are the servers' own traffic (presence heartbeats), not shown as
+/// received messages.
+pub const SYSTEM_TOPIC_PREFIX: &str = "mostrador/sistema/";
