@@ -46,10 +46,9 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Request(msg) | ServerFnErrorErr::Response(msg) => Self::Transport(msg),
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_) => Self::Invalid {
-                field: String::new(),
-                reason: "Los datos enviados no son válidos.".into(),
-            },
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_) => {
+                Self::Invalid { field: String::new(), reason: "Los datos enviados no son válidos.".into() }
+            }
             _ => Self::Internal,
         }
     }

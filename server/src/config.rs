@@ -107,11 +107,7 @@ impl Config {
                 topics,
                 client_id: get("APP_MQTT__CLIENT_ID").unwrap_or_else(|| "mostrador-server".into()),
             },
-            time_zone: parse_or(
-                "APP_TIME_ZONE",
-                get("APP_TIME_ZONE"),
-                "America/Argentina/Buenos_Aires",
-            )?,
+            time_zone: parse_or("APP_TIME_ZONE", get("APP_TIME_ZONE"), "America/Argentina/Buenos_Aires")?,
         };
         if config.database.pool_size == 0 {
             bail!("APP_DATABASE__POOL_SIZE must be at least 1");
@@ -126,10 +122,7 @@ where
     T::Err: std::fmt::Display,
 {
     let raw = value.unwrap_or_else(|| default.to_owned());
-    raw.trim()
-        .parse::<T>()
-        .map_err(|e| anyhow::anyhow!("{e}"))
-        .with_context(|| format!("{key}: cannot use `{raw}`"))
+    raw.trim().parse::<T>().map_err(|e| anyhow::anyhow!("{e}")).with_context(|| format!("{key}: cannot use `{raw}`"))
 }
 
 /// `scheme://user:***@host...`: a URL with its password hidden, for logs.

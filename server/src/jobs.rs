@@ -13,7 +13,13 @@ use tokio_util::task::TaskTracker;
 pub const HEALTH_EVERY: Duration = Duration::from_secs(5);
 
 /// Starts the jobs on `tasks`.
-pub fn spawn_all(tasks: &TaskTracker, state: &AppState, server_id: &str, mode: BrokerMode, shutdown: CancellationToken) {
+pub fn spawn_all(
+    tasks: &TaskTracker,
+    state: &AppState,
+    server_id: &str,
+    mode: BrokerMode,
+    shutdown: CancellationToken,
+) {
     let s = state.clone();
     let stop = shutdown.clone();
     tasks.spawn(every(HEALTH_EVERY, stop, move || {

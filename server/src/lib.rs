@@ -57,13 +57,10 @@ impl Application {
         let (broker, target) = match &config.mqtt.url {
             Some(url) => (None, ClientTarget::from_url(url)?),
             None => {
-                let broker = EmbeddedBroker::start(
-                    config.mqtt.bind,
-                    config.mqtt.port_v4,
-                    config.mqtt.port_v5,
-                    monitor.clone(),
-                )?;
-                let host = if broker.v4.ip().is_unspecified() { "127.0.0.1".into() } else { broker.v4.ip().to_string() };
+                let broker =
+                    EmbeddedBroker::start(config.mqtt.bind, config.mqtt.port_v4, config.mqtt.port_v5, monitor.clone())?;
+                let host =
+                    if broker.v4.ip().is_unspecified() { "127.0.0.1".into() } else { broker.v4.ip().to_string() };
                 let target = ClientTarget { host, port: broker.v4.port(), credentials: None, external: false };
                 (Some(broker), target)
             }
@@ -181,7 +178,8 @@ fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
 
 /// `hostname:pid:random`: unique per process, readable in the servers table.
 fn server_id() -> String {
-    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "localhost".into());
+    let host =
+        std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "localhost".into());
     format!("{host}:{}:{:08x}", std::process::id(), rand::random::<u32>())
 }
 

@@ -8,9 +8,9 @@
 
 use anyhow::Context;
 use diesel::QueryableByName;
+use diesel::migration::MigrationSource;
 use diesel::sql_types::Text;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use diesel::migration::MigrationSource;
 
 use crate::db::{MIGRATIONS, connect};
 

@@ -70,11 +70,7 @@ impl Money {
         let (int_part, dec_part) = if let Some((i, d)) = s.rsplit_once(',') {
             (i, d)
         } else if let Some((i, d)) = s.rsplit_once('.') {
-            if s.matches('.').count() == 1 && (1..=2).contains(&d.len()) {
-                (i, d)
-            } else {
-                (s, "")
-            }
+            if s.matches('.').count() == 1 && (1..=2).contains(&d.len()) { (i, d) } else { (s, "") }
         } else {
             (s, "")
         };
@@ -90,20 +86,14 @@ impl Money {
                 return Err(MoneyParseError::InvalidCharacter);
             }
             let digit = i64::from(c as u8 - b'0');
-            pesos = pesos
-                .checked_mul(10)
-                .and_then(|p| p.checked_add(digit))
-                .ok_or(MoneyParseError::Overflow)?;
+            pesos = pesos.checked_mul(10).and_then(|p| p.checked_add(digit)).ok_or(MoneyParseError::Overflow)?;
         }
         let mut centavos: i64 = 0;
         for (i, c) in dec_part.chars().enumerate() {
             let digit = i64::from(c as u8 - b'0');
             centavos += if i == 0 { digit * 10 } else { digit };
         }
-        let total = pesos
-            .checked_mul(100)
-            .and_then(|p| p.checked_add(centavos))
-            .ok_or(MoneyParseError::Overflow)?;
+        let total = pesos.checked_mul(100).and_then(|p| p.checked_add(centavos)).ok_or(MoneyParseError::Overflow)?;
         Ok(Self(if negative { -total } else { total }))
     }
 }
@@ -174,10 +164,7 @@ mod tests {
         assert_eq!(Money::parse_es_ar("12a"), Err(MoneyParseError::InvalidCharacter));
         assert_eq!(Money::parse_es_ar("1,234"), Err(MoneyParseError::TooManyDecimals));
         assert_eq!(Money::parse_es_ar("1,2,3"), Err(MoneyParseError::InvalidCharacter));
-        assert_eq!(
-            Money::parse_es_ar("99999999999999999999"),
-            Err(MoneyParseError::Overflow)
-        );
+        assert_eq!(Money::parse_es_ar("99999999999999999999"), Err(MoneyParseError::Overflow));
     }
 
     #[test]

@@ -14,10 +14,8 @@ pub struct NavItem {
 }
 
 /// The main navigation, in order.
-pub const NAV_ITEMS: &[NavItem] = &[
-    NavItem { href: "/", label: "Inicio" },
-    NavItem { href: "/sistema", label: "Estado del sistema" },
-];
+pub const NAV_ITEMS: &[NavItem] =
+    &[NavItem { href: "/", label: "Inicio" }, NavItem { href: "/sistema", label: "Estado del sistema" }];
 
 /// Top bar + page content + footer.
 #[component]

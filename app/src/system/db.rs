@@ -60,11 +60,7 @@ impl ServerInstance {
     /// Servers seen in the last [`ALIVE_WINDOW_SECS`].
     pub async fn count_alive(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
         let since = Utc::now() - chrono::Duration::seconds(ALIVE_WINDOW_SECS);
-        server_instances::table
-            .filter(server_instances::last_seen_at.gt(since))
-            .count()
-            .get_result(conn)
-            .await
+        server_instances::table.filter(server_instances::last_seen_at.gt(since)).count().get_result(conn).await
     }
 
     /// All servers seen in the last [`ALIVE_WINDOW_SECS`], newest start first.
@@ -86,8 +82,6 @@ impl ServerInstance {
     /// Deletes rows of servers gone for more than a day (crashed without removing theirs).
     pub async fn prune_stale(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
         let before = Utc::now() - chrono::Duration::days(1);
-        diesel::delete(server_instances::table.filter(server_instances::last_seen_at.lt(before)))
-            .execute(conn)
-            .await
+        diesel::delete(server_instances::table.filter(server_instances::last_seen_at.lt(before))).execute(conn).await
     }
 }

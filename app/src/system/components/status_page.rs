@@ -4,9 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use shared::system::{
-    BrokerMode, RECENT_MESSAGES, ReceivedMessage, StatusEvent, SystemStatus, format_hundredths,
-};
+use shared::system::{BrokerMode, RECENT_MESSAGES, ReceivedMessage, StatusEvent, SystemStatus, format_hundredths};
 
 use crate::components::{HealthBadge, StatCard};
 use crate::system::api::get_system_status;
@@ -63,15 +61,13 @@ fn LiveStatus(initial: SystemStatus) -> impl IntoView {
     let rate = Signal::derive(move || format!("{} msg/s", format_hundredths(summary.with(|s| s.rate_10s_x100))));
     let rate_detail = Signal::derive(move || {
         summary.with(|s| {
-            format!(
-                "{} msg/s en el último minuto · {} en total",
-                format_hundredths(s.rate_60s_x100),
-                s.total_messages
-            )
+            format!("{} msg/s en el último minuto · {} en total", format_hundredths(s.rate_60s_x100), s.total_messages)
         })
     });
     let servers = Signal::derive(move || summary.with(|s| s.servers_online.to_string()));
-    let uptime = Signal::derive(move || summary.with(|s| format!("v{} · activo hace {}", s.version, format_uptime(s.uptime_secs))));
+    let uptime = Signal::derive(move || {
+        summary.with(|s| format!("v{} · activo hace {}", s.version, format_uptime(s.uptime_secs)))
+    });
 
     view! {
         <noscript>

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# A private PostgreSQL cluster in a folder of the project, using the system's PostgreSQL
+# binaries: `scripts/pg.sh start DIR PORT [--test]`, `scripts/pg.sh stop DIR`,
+# `scripts/pg.sh url DIR PORT DB`. Idempotent: start reuses an initialised folder and a running
+# server. Listens on 127.0.0.1:PORT and on a unix socket inside DIR.
+# As root, initdb refuses to run, so the cluster runs as the `postgres` user (Debian's package
+# creates it) and DIR belongs to it.
+set -euo pipefail
+
+pg_bindir() {
+  local d
+  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  if [ -z "$d" ]; then echo "PostgreSQL is not installed (scripts/install-deps.sh installs it)" >&2; exit 1; fi
+  echo "$d"
+}
+
+as_owner() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+cmd=${1:-}
+dir=${2:-}
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|status DIR [PORT] [--test]" >&2; exit 2; }
+mkdir -p "$(dirname "$dir")"
+dir=$(cd "$(dirname "$dir")" && pwd)/$(basename "$dir")
+bin=$(pg_bindir)
+
+case "$cmd" in
+  start)
+    port=${3:?port}
+    extra=""
+    # Tests trade durability for speed; never use --test for data people keep.
+    if [ "${4:-}" = "--test" ]; then extra="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"; fi
+    if [ ! -f "$dir/PG_VERSION" ]; then
+      mkdir -p "$dir"
+      [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir"
+      chmod 700 "$dir"
+      echo "[pg] initdb $dir"
+      as_owner "$bin/initdb" -D "$dir" -U postgres -A trust -E UTF8 --no-locale >/dev/null
+    fi
+    if as_owner "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+      echo "[pg] already running ($dir)"
+    else
+      echo "[pg] starting on 127.0.0.1:$port ($dir)"
+      as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 $extra" start >/dev/null
+    fi
+    ;;
+  stop)
+    if [ -f "$dir/PG_VERSION" ] && as_owner "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+      echo "[pg] stopping ($dir)"
+      as_owner "$bin/pg_ctl" -D "$dir" -m fast -w stop >/dev/null
+    fi
+    ;;
+  status)
+    as_owner "$bin/pg_ctl" -D "$dir" status
+    ;;
+  *) echo "unknown command $cmd" >&2; exit 2 ;;
+esac

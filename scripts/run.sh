@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The README's first command: installs what is missing, builds the release, starts a private
+# PostgreSQL (unless DATABASE_URL is set), and runs Mostrador with its embedded MQTT broker
+# (unless APP_MQTT__URL is set). Ctrl-C stops the server and the database. Run it again and it
+# reuses the same data (.data/pg).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+PG_PORT=${MOSTRADOR_PG_PORT:-54320}
+bash scripts/install-deps.sh
+
+if [ -z "${DATABASE_URL:-}" ] && [ -z "${APP_DATABASE__URL:-}" ]; then
+  bash scripts/pg.sh start .data/pg "$PG_PORT"
+  trap 'bash scripts/pg.sh stop .data/pg' EXIT
+  createdb_if_missing "$PG_PORT" mostrador
+  export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/mostrador"
+fi
+
+echo "[run] building the release (first time: several minutes)"
+# The release build uses cargo-leptos' own flags, not the shared debug ones.
+env -u RUSTFLAGS cargo leptos build --release --precompress
+
+export LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=mostrador LEPTOS_ENV=PROD
+export APP_HTTP__ADDR=${APP_HTTP__ADDR:-127.0.0.1:3000}
+port=${APP_HTTP__ADDR##*:}
+cat <<MSG
+
+  Mostrador arranca en  http://127.0.0.1:$port
+  Estado del sistema:   http://127.0.0.1:$port/sistema
+  Broker MQTT:          127.0.0.1:${APP_MQTT__PORT_V4:-1883} (MQTT 3.1.1), 127.0.0.1:${APP_MQTT__PORT_V5:-1884} (MQTT 5)
+  Probalo:              mosquitto_pub -p ${APP_MQTT__PORT_V4:-1883} -t prueba/hola -m 'hola'
+  (Todavía no hay cuentas: no hace falta iniciar sesión.)  Ctrl-C para detener.
+
+MSG
+target/release/mostrador

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The README's second command: every test. Installs what is missing, starts a private test
+# PostgreSQL (.data/pg-test, fsync off), then runs in order: formatting, unit + database + HTTP
+# tests, the no_std builds of `shared` (wasm32 and the ESP32's riscv32imc), and the browser tests
+# (release build, Debian's Chromium, once with and once without JavaScript). Exits non-zero on
+# the first failure. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+PG_PORT=${MOSTRADOR_TEST_PG_PORT:-54329}
+E2E_HTTP_PORT=${MOSTRADOR_E2E_HTTP_PORT:-3100}
+E2E_MQTT_V4=${MOSTRADOR_E2E_MQTT_V4:-18830}
+E2E_MQTT_V5=${MOSTRADOR_E2E_MQTT_V5:-18840}
+# E2E_PROFILE=debug skips the release build while iterating locally; CI uses release, which is
+# what users get (wasm-opt included).
+E2E_PROFILE=${E2E_PROFILE:-release}
+
+step() { printf '\n\033[1;32m==> %s\033[0m\n' "$*"; }
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then kill -TERM "$server_pid" || true; wait "$server_pid" || true; fi
+  bash scripts/pg.sh stop .data/pg-test || true
+}
+trap cleanup EXIT
+
+step "dependencies"
+bash scripts/install-deps.sh
+
+step "test PostgreSQL on 127.0.0.1:$PG_PORT"
+bash scripts/pg.sh start .data/pg-test "$PG_PORT" --test
+export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+# Databases left by an interrupted earlier run.
+for db in $(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'mostrador_test_%' OR datname = 'mostrador_e2e'" postgres); do
+  psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "DROP DATABASE \"$db\" WITH (FORCE)" postgres
+done
+
+step "formatting (cargo fmt --check)"
+cargo fmt --all -- --check
+
+step "unit, database and HTTP tests"
+cargo test --workspace --exclude frontend
+
+step "shared compiles no_std for wasm32 and the ESP32-C3 (riscv32imc)"
+cargo check -p shared --no-default-features --target wasm32-unknown-unknown
+cargo check -p shared --no-default-features --target riscv32imc-unknown-none-elf
+
+step "browser tests ($E2E_PROFILE build)"
+if [ "$E2E_PROFILE" = release ]; then
+  env -u RUSTFLAGS cargo leptos build --release --precompress
+  bin=target/release/mostrador
+else
+  cargo leptos build
+  bin=target/debug/mostrador
+fi
+createdb_if_missing "$PG_PORT" mostrador_e2e
+mkdir -p .data
+LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=mostrador \
+  DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/mostrador_e2e" \
+  APP_HTTP__ADDR="127.0.0.1:$E2E_HTTP_PORT" APP_MQTT__PORT_V4="$E2E_MQTT_V4" APP_MQTT__PORT_V5="$E2E_MQTT_V5" \
+  "$bin" >.data/e2e-server.log 2>&1 &
+server_pid=$!
+wait_for_http "http://127.0.0.1:$E2E_HTTP_PORT/health" 60 || { cat .data/e2e-server.log; exit 1; }
+(cd end2end && E2E_BASE_URL="http://127.0.0.1:$E2E_HTTP_PORT" E2E_MQTT_PORT="$E2E_MQTT_V4" npx playwright test)
+
+step "graceful shutdown on SIGTERM"
+kill -TERM "$server_pid"
+if ! wait "$server_pid"; then echo "server did not exit cleanly"; cat .data/e2e-server.log; exit 1; fi
+server_pid=""
+grep -q "stopped" .data/e2e-server.log || { echo "no clean-stop line in the log"; exit 1; }
+echo "server stopped cleanly"
+
+step "all tests passed"

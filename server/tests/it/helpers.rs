@@ -1,0 +1,134 @@
+//! `TestApp`: one running server with its own database and broker, plus MQTT clients to poke it.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use server::Application;
+use server::config::Config;
+use server::mqtt::EmbeddedBroker;
+use server::testing::TestDatabase;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A running server for one test.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub broker: EmbeddedBroker,
+    pub http: reqwest::Client,
+    pub state: app::state::AppState,
+    db: Option<TestDatabase>,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestApp {
+    /// Starts a server on free ports with a fresh database.
+    pub async fn spawn() -> Self {
+        server::telemetry::init();
+        let db = TestDatabase::new().await.expect("test database");
+        let vars: HashMap<&str, String> = HashMap::from([
+            ("DATABASE_URL", db.url().to_owned()),
+            ("APP_HTTP__ADDR", "127.0.0.1:0".into()),
+            ("APP_MQTT__PORT_V4", "0".into()),
+            ("APP_MQTT__PORT_V5", "0".into()),
+            ("APP_DATABASE__POOL_SIZE", "4".into()),
+        ]);
+        let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("config");
+        let app = Application::build(config).await.expect("application builds");
+        let addr = app.local_addr();
+        let broker = app.embedded_broker().expect("embedded broker");
+        let state = app.state().clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let handle = tokio::spawn(app.run_until(async move {
+            let _ = stopped.await;
+        }));
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client");
+        Self { addr, broker, http, state, db: Some(db), stop: Some(stop), handle: Some(handle) }
+    }
+
+    /// `http://addr/path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Waits until `/health` answers 200 (the MQTT client connects a moment after start).
+    pub async fn wait_healthy(&self) {
+        for _ in 0..100 {
+            if let Ok(r) = self.http.get(self.url("/health")).send().await {
+                if r.status() == 200 {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("server never became healthy");
+    }
+
+    /// This test's database.
+    pub fn db(&self) -> &TestDatabase {
+        self.db.as_ref().expect("database")
+    }
+
+    /// Stops the server as SIGTERM would; returns how `run_until` ended and the database, kept
+    /// so the test can look at what the shutdown left.
+    pub async fn shutdown(mut self) -> (anyhow::Result<()>, TestDatabase) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let handle = self.handle.take().expect("running");
+        let ended = tokio::time::timeout(Duration::from_secs(20), handle).await.expect("stops in time").expect("task");
+        (ended, self.db.take().expect("database"))
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Publishes one message with an MQTT 3.1.1 client and waits for the broker's PUBACK.
+pub async fn publish_v4(port: u16, topic: &str, payload: &[u8]) {
+    use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet, QoS};
+    let mut opts = MqttOptions::new(format!("test-v4-{}", rand::random::<u32>()), "127.0.0.1", port);
+    opts.set_keep_alive(Duration::from_secs(5));
+    let (client, mut eventloop) = AsyncClient::new(opts, 10);
+    client.publish(topic, QoS::AtLeastOnce, false, payload.to_vec()).await.expect("queued");
+    let acked = async {
+        loop {
+            match eventloop.poll().await {
+                Ok(Event::Incoming(Packet::PubAck(_))) => break,
+                Ok(Event::Outgoing(Outgoing::Disconnect)) => break,
+                Ok(_) => {}
+                Err(e) => panic!("MQTT 3.1.1 publish failed: {e}"),
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), acked).await.expect("PUBACK in time");
+    let _ = client.disconnect().await;
+}
+
+/// Publishes one message with an MQTT 5 client (what the ESP32 nodes speak).
+pub async fn publish_v5(port: u16, topic: &str, payload: &[u8]) {
+    use rumqttc::v5::mqttbytes::QoS;
+    use rumqttc::v5::mqttbytes::v5::Packet;
+    use rumqttc::v5::{AsyncClient, Event, MqttOptions};
+    let mut opts = MqttOptions::new(format!("test-v5-{}", rand::random::<u32>()), "127.0.0.1", port);
+    opts.set_keep_alive(Duration::from_secs(5));
+    let (client, mut eventloop) = AsyncClient::new(opts, 10);
+    client.publish(topic, QoS::AtLeastOnce, false, payload.to_vec()).await.expect("queued");
+    let acked = async {
+        loop {
+            match eventloop.poll().await {
+                Ok(Event::Incoming(Packet::PubAck(_))) => break,
+                Ok(_) => {}
+                Err(e) => panic!("MQTT 5 publish failed: {e}"),
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), acked).await.expect("PUBACK in time");
+    let _ = client.disconnect().await;
+}

@@ -1,0 +1,64 @@
+//! The HTTP shell: server-rendered pages, the 404 page, `/health` and its failure mode,
+//! security headers, graceful shutdown.
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn home_page_is_server_rendered_spanish_html() {
+    let app = TestApp::spawn().await;
+    let res = app.http.get(app.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    let html = res.text().await.unwrap();
+    assert!(html.contains(r#"<html lang="es-AR""#), "{html}");
+    assert!(html.contains("Tu negocio, en un solo lugar"));
+    assert!(html.contains(r#"href="/sistema""#));
+    assert!(html.contains(r#"rel="manifest""#));
+}
+
+#[tokio::test]
+async fn unknown_path_answers_404_with_a_spanish_page() {
+    let app = TestApp::spawn().await;
+    let res = app.http.get(app.url("/esto/no/existe")).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(res.text().await.unwrap().contains("No encontramos esta página"));
+}
+
+#[tokio::test]
+async fn health_is_ok_when_database_and_broker_work() {
+    let app = TestApp::spawn().await;
+    app.wait_healthy().await;
+    let body: serde_json::Value = app.http.get(app.url("/health")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    assert!(body["database"]["Ok"]["latency_ms"].is_u64());
+    assert!(body["broker"]["Ok"]["latency_ms"].is_u64());
+}
+
+#[tokio::test]
+async fn health_answers_503_naming_the_database_when_it_is_gone() {
+    let app = TestApp::spawn().await;
+    app.wait_healthy().await;
+    // Pull the database out from under the running server.
+    let admin_url = std::env::var("DATABASE_URL").unwrap();
+    let mut admin = server::db::connect(&admin_url, std::time::Duration::from_secs(5)).await.unwrap();
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query(format!("DROP DATABASE {} WITH (FORCE)", app.db().name())).execute(&mut admin).await.unwrap();
+
+    let res = app.http.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(res.status(), 503);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "degraded");
+    assert!(body["database"]["Down"]["reason"].as_str().unwrap().contains("base de datos"));
+    assert!(body["broker"]["Ok"].is_object(), "the broker is still fine: {body}");
+}
+
+#[tokio::test]
+async fn graceful_shutdown_stops_serving_and_returns_ok() {
+    let app = TestApp::spawn().await;
+    app.wait_healthy().await;
+    let url = app.url("/health");
+    let http = app.http.clone();
+    let (ended, _db) = app.shutdown().await;
+    ended.expect("clean shutdown");
+    assert!(http.get(url).send().await.is_err(), "nothing listens after shutdown");
+}

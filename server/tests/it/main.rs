@@ -1,0 +1,8 @@
+//! Integration tests: the real router on port 0, a real PostgreSQL database per test (cloned
+//! from a migrated template) and the real embedded MQTT broker on free loopback ports. One
+//! binary, so it links once.
+
+mod db_system;
+mod helpers;
+mod http_shell;
+mod system_status;
