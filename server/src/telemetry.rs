@@ -13,3 +13,9 @@ pub fn init() {
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(true);
     let _ = if json { builder.json().try_init() } else { builder.try_init() };
 }
+
+/// Like [`init`], but writes through the test harness so output shows only for failing tests.
+pub fn init_for_tests() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+}

@@ -44,7 +44,7 @@ impl RateWindow {
         self.stamps
             .iter()
             .zip(self.buckets.iter())
-            .filter(|(stamp, _)| **stamp <= now_secs && now_secs - **stamp < secs)
+            .filter(|(stamp, _)| **stamp <= now_secs && now_secs.saturating_sub(**stamp) < secs)
             .map(|(_, n)| *n)
             .sum()
     }

@@ -145,7 +145,8 @@ pub async fn run_client(
 async fn subscribe(client: &AsyncClient, topics: &[String], heartbeat_topic: &str, external: bool) {
     let own = std::iter::once(heartbeat_topic).chain(topics.iter().map(String::as_str));
     for topic in own {
-        if let Err(e) = client.subscribe(topic, QoS::AtMostOnce).await {
+        // QoS 1: messages arrive with the publisher's QoS (capped at 1), so the page shows it.
+        if let Err(e) = client.subscribe(topic, QoS::AtLeastOnce).await {
             tracing::warn!(%topic, error = %e, "subscribe failed");
         }
     }

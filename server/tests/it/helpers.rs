@@ -25,7 +25,7 @@ pub struct TestApp {
 impl TestApp {
     /// Starts a server on free ports with a fresh database.
     pub async fn spawn() -> Self {
-        server::telemetry::init();
+        server::telemetry::init_for_tests();
         let db = TestDatabase::new().await.expect("test database");
         let vars: HashMap<&str, String> = HashMap::from([
             ("DATABASE_URL", db.url().to_owned()),
