@@ -25,19 +25,28 @@ pub struct TestApp {
 impl TestApp {
     /// Starts a server on free ports with a fresh database.
     pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Like [`TestApp::spawn`], with extra settings (`APP_*` variables).
+    pub async fn spawn_with(extra: &[(&str, &str)]) -> Self {
         server::telemetry::init_for_tests();
         let db = TestDatabase::new().await.expect("test database");
-        let vars: HashMap<&str, String> = HashMap::from([
+        let mut vars: HashMap<&str, String> = HashMap::from([
             ("DATABASE_URL", db.url().to_owned()),
             ("APP_HTTP__ADDR", "127.0.0.1:0".into()),
             ("APP_MQTT__PORT_V4", "0".into()),
             ("APP_MQTT__PORT_V5", "0".into()),
             ("APP_DATABASE__POOL_SIZE", "4".into()),
         ]);
+        vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
         let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("config");
         let app = Application::build(config).await.expect("application builds");
         let addr = app.local_addr();
-        let broker = app.embedded_broker().expect("embedded broker");
+        let broker = app.embedded_broker().unwrap_or(EmbeddedBroker {
+            v4: SocketAddr::from(([127, 0, 0, 1], 0)),
+            v5: SocketAddr::from(([127, 0, 0, 1], 0)),
+        });
         let state = app.state().clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let handle = tokio::spawn(app.run_until(async move {
@@ -92,9 +101,17 @@ impl Drop for TestApp {
 
 /// Publishes one message with an MQTT 3.1.1 client and waits for the broker's PUBACK.
 pub async fn publish_v4(port: u16, topic: &str, payload: &[u8]) {
+    publish_v4_as(port, None, topic, payload).await;
+}
+
+/// [`publish_v4`] with a username and password.
+pub async fn publish_v4_as(port: u16, credentials: Option<(&str, &str)>, topic: &str, payload: &[u8]) {
     use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet, QoS};
     let mut opts = MqttOptions::new(format!("test-v4-{}", rand::random::<u32>()), "127.0.0.1", port);
     opts.set_keep_alive(Duration::from_secs(5));
+    if let Some((user, pass)) = credentials {
+        opts.set_credentials(user, pass);
+    }
     let (client, mut eventloop) = AsyncClient::new(opts, 10);
     client.publish(topic, QoS::AtLeastOnce, false, payload.to_vec()).await.expect("queued");
     let acked = async {

@@ -3,6 +3,7 @@
 //! binary, so it links once.
 
 mod db_system;
+mod external_broker;
 mod helpers;
 mod http_shell;
 mod system_status;
