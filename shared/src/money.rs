@@ -144,7 +144,7 @@ mod tests {
         assert_eq!(Money(123_456).to_string(), "$ 1.234,56");
         assert_eq!(Money(5).to_string(), "$ 0,05");
         assert_eq!(Money(-50).to_string(), "-$ 0,50");
-        assert_eq!(Money(100_000_000_00).to_string(), "$ 100.000.000,00");
+        assert_eq!(Money(10_000_000_000).to_string(), "$ 100.000.000,00");
         assert_eq!(Money(i64::MIN).to_string(), "-$ 92.233.720.368.547.758,08");
     }
 

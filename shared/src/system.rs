@@ -131,7 +131,7 @@ mod tests {
     fn hundredths_use_a_decimal_comma() {
         assert_eq!(format_hundredths(250), "2,50");
         assert_eq!(format_hundredths(5), "0,05");
-        assert_eq!(format_hundredths(123_456_7), "12.345,67");
+        assert_eq!(format_hundredths(1_234_567), "12.345,67");
     }
 
     #[test]

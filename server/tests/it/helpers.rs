@@ -64,10 +64,10 @@ impl TestApp {
     /// Waits until `/health` answers 200 (the MQTT client connects a moment after start).
     pub async fn wait_healthy(&self) {
         for _ in 0..100 {
-            if let Ok(r) = self.http.get(self.url("/health")).send().await {
-                if r.status() == 200 {
-                    return;
-                }
+            if let Ok(r) = self.http.get(self.url("/health")).send().await
+                && r.status() == 200
+            {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -1,6 +1,7 @@
 //! Integration tests: the real router on port 0, a real PostgreSQL database per test (cloned
 //! from a migrated template) and the real embedded MQTT broker on free loopback ports. One
 //! binary, so it links once.
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests and their fixtures fail loudly")]
 
 mod db_system;
 mod external_broker;

@@ -10,6 +10,9 @@ use crate::components::{HealthBadge, StatCard};
 use crate::system::api::get_system_status;
 use crate::system::components::MessageTable;
 
+/// Reloads the page every 10 s when JavaScript is off.
+const NO_SCRIPT_REFRESH: &str = r#"<noscript><meta http-equiv="refresh" content="10"></noscript>"#;
+
 /// The live event stream's URL (served by `server`, not a server function: it never ends).
 pub const EVENTS_URL: &str = "/api/system/events";
 
@@ -70,10 +73,9 @@ fn LiveStatus(initial: SystemStatus) -> impl IntoView {
     });
 
     view! {
-        <noscript>
-            // Without JavaScript the page refreshes itself instead of following the stream.
-            <meta http-equiv="refresh" content="10" />
-        </noscript>
+        // Without JavaScript the page refreshes itself instead of following the stream. Set as
+        // raw HTML: hydration must not walk into <noscript>, which the browser keeps as text.
+        <div hidden=true inner_html=NO_SCRIPT_REFRESH></div>
         <p class="detail" data-testid="live-indicator">
             <span class=move || if connected.get() { "live-dot on" } else { "live-dot" }></span>
             {move || if connected.get() { "En vivo" } else { "Sin conexión en vivo: la página se actualiza al recargarla." }}
