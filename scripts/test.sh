@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's second command: every test. Installs what is missing, starts a private test
-# PostgreSQL (.data/pg-test, fsync off), then runs in order: formatting, unit + database + HTTP
+# PostgreSQL (.data/pg-test, fsync off), then runs in order: formatting, clippy, unit + database + HTTP
 # tests, the no_std builds of `shared` (wasm32 and the ESP32's riscv32imc), and the browser tests
 # (release build, Debian's Chromium, once with and once without JavaScript). Exits non-zero on
 # the first failure. Idempotent.
@@ -37,6 +37,9 @@ done
 
 step "formatting (cargo fmt --check)"
 cargo fmt --all -- --check
+
+step "lints (clippy, warnings are errors)"
+cargo clippy --workspace --exclude frontend --tests -- -D warnings
 
 step "unit, database and HTTP tests"
 cargo test --workspace --exclude frontend

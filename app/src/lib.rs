@@ -3,6 +3,8 @@
 //! Organised by domain (`system` now; `tenancy`, `iot`, `pos`... as they arrive); the page shell
 //! (layout, navigation, home, error pages) lives in `shell`.
 
+#![recursion_limit = "256"]
+
 pub mod components;
 pub mod error;
 pub mod shell;

@@ -26,10 +26,11 @@ test('home is server-rendered Spanish HTML with the navigation', async ({ page, 
 test('navigation reaches the status page', async ({ page }, testInfo) => {
   await page.goto('/');
   if (hasJs(testInfo)) await waitHydrated(page);
-  await page.getByRole('link', { name: 'Estado del sistema' }).click();
+  const nav = page.getByRole('navigation', { name: 'Principal' });
+  await nav.getByRole('link', { name: 'Estado del sistema' }).click();
   await expect(page).toHaveURL(/\/sistema$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Estado del sistema');
-  await expect(page.getByRole('link', { name: 'Estado del sistema' })).toHaveAttribute('aria-current', 'page');
+  await expect(nav.getByRole('link', { name: 'Estado del sistema' })).toHaveAttribute('aria-current', 'page');
 });
 
 test('unknown pages answer 404 with a Spanish page', async ({ page }) => {
