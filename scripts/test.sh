@@ -70,7 +70,7 @@ step "graceful shutdown on SIGTERM"
 kill -TERM "$server_pid"
 if ! wait "$server_pid"; then echo "server did not exit cleanly"; cat .data/e2e-server.log; exit 1; fi
 server_pid=""
-grep -q "stopped" .data/e2e-server.log || { echo "no clean-stop line in the log"; exit 1; }
+grep -q "server stopped cleanly" .data/e2e-server.log || { echo "no clean-stop line in the log"; exit 1; }
 echo "server stopped cleanly"
 
 step "all tests passed"

@@ -122,7 +122,7 @@ impl Application {
         }
         jobs::deregister(&state, &server_id).await;
         state.pool.close();
-        tracing::info!("stopped");
+        tracing::info!("server stopped cleanly");
         served.context("HTTP server")
     }
 }
