@@ -6,7 +6,7 @@ mod layout;
 mod not_found_page;
 
 use leptos::prelude::*;
-use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, StaticSegment};
 
@@ -52,7 +52,6 @@ pub fn App() -> impl IntoView {
             if page.is_empty() { "Mostrador".to_string() } else { format!("{page} · Mostrador") }
         } />
         <Meta name="description" content="Mostrador: sensores, ventas, clientes y turnos de tu negocio en un solo lugar." />
-        <Link rel="preload" href="/icons/icon-192.png" as_="image" />
         <Router>
             <Layout>
                 <Routes fallback=NotFoundPage>
