@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
-use chrono::{TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use shared::rate::RateWindow;
 use shared::system::{
@@ -86,7 +86,7 @@ impl SystemMonitor {
                 qos,
                 retained,
                 received_at_ms: now.timestamp_millis(),
-                received_at_local: now.with_timezone(&self.time_zone).format("%H:%M:%S").to_string(),
+                received_at_local: self.clock_time(now),
             };
             inner.next_seq += 1;
             if inner.recent.len() == RECENT_MESSAGES {
@@ -143,12 +143,9 @@ impl SystemMonitor {
         self.events.subscribe()
     }
 
-    /// Formats a UTC instant (Unix ms) in the installation's time zone.
-    pub fn local_time(&self, unix_ms: i64) -> String {
-        Utc.timestamp_millis_opt(unix_ms)
-            .single()
-            .map(|t| t.with_timezone(&self.time_zone).format("%d/%m/%Y %H:%M:%S").to_string())
-            .unwrap_or_default()
+    /// `HH:MM:SS` of a UTC instant in the installation's time zone.
+    pub fn clock_time(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.time_zone).format("%H:%M:%S").to_string()
     }
 }
 
@@ -162,6 +159,7 @@ pub async fn current_status(state: &AppState) -> SystemStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     fn monitor() -> SystemMonitor {
         SystemMonitor::new(BrokerMode::Embedded, chrono_tz::America::Argentina::Buenos_Aires)
@@ -205,8 +203,9 @@ mod tests {
     }
 
     #[test]
-    fn local_time_uses_the_installation_zone() {
-        // 2026-01-01T03:00:00Z is midnight in Buenos Aires (UTC-3).
-        assert_eq!(monitor().local_time(1_767_236_400_000), "01/01/2026 00:00:00");
+    fn clock_time_uses_the_installation_zone() {
+        // 2026-01-01T03:00:05Z is five past midnight in Buenos Aires (UTC-3).
+        let at = Utc.timestamp_opt(1_767_236_405, 0).single().unwrap();
+        assert_eq!(monitor().clock_time(at), "00:00:05");
     }
 }

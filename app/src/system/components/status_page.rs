@@ -94,7 +94,7 @@ fn LiveStatus(initial: SystemStatus) -> impl IntoView {
             <StatCard label="Mensajes por segundo" value=rate detail=rate_detail testid="message-rate" />
             <StatCard label="Servidores activos" value=servers detail=uptime testid="servers-online" />
         </div>
-        <section class="card" style="margin-top:1rem">
+        <section class="card section">
             <h2>"Últimos mensajes"</h2>
             <MessageTable messages />
         </section>
