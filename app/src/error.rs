@@ -56,15 +56,43 @@ impl FromServerFnError for AppError {
 
 #[cfg(feature = "ssr")]
 impl AppError {
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal | Self::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Sets this error's HTTP status on the current response (server functions and pages) and
+    /// returns the error, for `map_err(|e| ... .reply())`.
+    pub fn reply(self) -> Self {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(self.status());
+        }
+        self
+    }
+
+    /// An [`AppError::Invalid`] for `field`, with its HTTP status set.
+    pub fn invalid(field: &str, reason: impl std::fmt::Display) -> Self {
+        Self::Invalid { field: field.to_owned(), reason: reason.to_string() }.reply()
+    }
+
     /// Logs `cause` and returns [`AppError::Internal`]; for `map_err` on unexpected failures.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
-        Self::Internal
+        Self::Internal.reply()
     }
 
     /// Logs `cause` and returns [`AppError::Unavailable`]; for pool timeouts and outages.
     pub fn unavailable(cause: impl std::fmt::Display) -> Self {
         tracing::warn!(%cause, "dependency unavailable");
-        Self::Unavailable
+        Self::Unavailable.reply()
     }
 }

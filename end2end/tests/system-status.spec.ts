@@ -39,3 +39,42 @@ test('without JavaScript the page shows messages received before it loaded', asy
     await expect(page.getByTestId('message-row').filter({ hasText: topic })).toHaveCount(1, { timeout: 500 });
   }).toPass({ timeout: 10_000 });
 });
+
+test('a bad topic filter is explained in Spanish next to the field and kept as typed', async ({ page }, testInfo) => {
+  await page.goto('/sistema');
+  if (hasJs(testInfo)) await waitHydrated(page);
+  const field = page.getByLabel('Filtrar mensajes por tópico');
+  await field.fill('carniceria/#/temp');
+  await page.getByRole('button', { name: 'Filtrar' }).click();
+  await expect(page.getByTestId('topico-error')).toHaveText(
+    'El comodín # solo puede ir solo y al final, como en carniceria/#.');
+  await expect(field).toHaveValue('carniceria/#/temp');
+  await expect(field).toHaveAttribute('aria-invalid', 'true');
+  // The rest of the page still works.
+  await expect(page.getByTestId('database-health').locator('[data-health]')).toHaveText('Funciona');
+});
+
+test('a topic filter narrows the messages, including the ones that arrive live', async ({ page }, testInfo) => {
+  const base = unique('e2e/filtro');
+  mqttPublish(`${base}/a/temp`, '1');
+  mqttPublish(`${base}/b/humedad`, '2');
+  const rows = page.getByTestId('message-row').filter({ hasText: base });
+
+  await page.goto('/sistema');
+  if (hasJs(testInfo)) await waitHydrated(page);
+  await page.getByLabel('Filtrar mensajes por tópico').fill(`${base}/+/temp`);
+  await page.getByRole('button', { name: 'Filtrar' }).click();
+  await expect(page).toHaveURL(/topico=/);
+  await expect(rows).toHaveCount(1);
+  await expect(rows.getByTestId('message-topic')).toHaveText(`${base}/a/temp`);
+  await expect(page.getByRole('link', { name: 'Quitar filtro' })).toBeVisible();
+
+  if (hasJs(testInfo)) {
+    await expect(page.getByTestId('live-indicator')).toContainText('En vivo');
+    mqttPublish(`${base}/d/humedad`, '3');
+    mqttPublish(`${base}/c/temp`, '4');
+    await expect(rows).toHaveCount(2);
+    await expect(rows.first().getByTestId('message-topic')).toHaveText(`${base}/c/temp`);
+    await expect(page.getByTestId('message-row').filter({ hasText: `${base}/d/` })).toHaveCount(0);
+  }
+});

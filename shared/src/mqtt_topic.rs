@@ -13,6 +13,27 @@ pub enum TopicFilterError {
     MisplacedSingleLevel,
 }
 
+impl core::fmt::Display for TopicFilterError {
+    /// The reason in Spanish, for the field where a person typed the filter.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::Empty => "Escribí un tópico o un filtro, por ejemplo carniceria/#.",
+            Self::MisplacedMultiLevel => "El comodín # solo puede ir solo y al final, como en carniceria/#.",
+            Self::MisplacedSingleLevel => "El comodín + tiene que ocupar un nivel entero, como en carniceria/+/temp.",
+        })
+    }
+}
+
+/// Reads a filter typed by a person: surrounding spaces are ignored and an empty field means
+/// "no filter" (`Ok(None)`).
+pub fn parse_optional_filter(input: &str) -> Result<Option<&str>, TopicFilterError> {
+    let filter = input.trim();
+    if filter.is_empty() {
+        return Ok(None);
+    }
+    validate_filter(filter).map(|()| Some(filter))
+}
+
 /// Checks that `filter` is a valid MQTT topic filter.
 pub fn validate_filter(filter: &str) -> Result<(), TopicFilterError> {
     if filter.is_empty() {
@@ -71,6 +92,19 @@ mod tests {
         assert!(!matches("#", "$SYS/broker/clients/connected"));
         assert!(!matches("+/broker/#", "$SYS/broker/uptime"));
         assert!(matches("$SYS/#", "$SYS/broker/uptime"));
+    }
+
+    #[test]
+    fn typed_filters_are_trimmed_and_empty_means_none() {
+        assert_eq!(parse_optional_filter("  "), Ok(None));
+        assert_eq!(parse_optional_filter(" a/+ "), Ok(Some("a/+")));
+        assert_eq!(parse_optional_filter("a/#/b"), Err(TopicFilterError::MisplacedMultiLevel));
+    }
+
+    #[test]
+    fn errors_explain_themselves_in_spanish() {
+        use alloc::string::ToString;
+        assert!(TopicFilterError::MisplacedMultiLevel.to_string().contains("comodín #"));
     }
 
     #[test]

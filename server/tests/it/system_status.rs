@@ -9,15 +9,20 @@ use shared::system::{StatusEvent, SystemStatus};
 use crate::helpers::{TestApp, publish_v4, publish_v5};
 
 async fn status(app: &TestApp) -> SystemStatus {
-    let res = app
-        .http
-        .post(app.url("/api/system/get_system_status"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .send()
-        .await
-        .unwrap();
+    let res = status_call(app, "").await;
     assert_eq!(res.status(), 200);
     res.json().await.unwrap()
+}
+
+/// Calls the `get_system_status` server function with a url-encoded `body`.
+async fn status_call(app: &TestApp, body: &str) -> reqwest::Response {
+    app.http
+        .post(app.url("/api/system/get_system_status"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
 }
 
 /// Polls the status until `check` passes (messages travel broker -> client asynchronously).
@@ -112,4 +117,25 @@ async fn status_page_renders_the_messages_on_the_server() {
     // Payloads are text, never markup.
     assert!(html.contains("&lt;b&gt;abierta&lt;/b&gt;"), "{html}");
     assert!(!html.contains("<b>abierta</b>"));
+}
+
+#[tokio::test]
+async fn a_topic_filter_narrows_the_messages_and_a_bad_one_is_refused_in_spanish() {
+    let app = TestApp::spawn().await;
+    app.wait_healthy().await;
+    publish_v4(app.broker.v4.port(), "carniceria/camara1/temp", b"-18").await;
+    publish_v4(app.broker.v4.port(), "riego/zona1/humedad", b"40").await;
+    eventually(&app, |s| s.recent.len() >= 2).await;
+
+    let res = status_call(&app, "topic_filter=carniceria%2F%2B%2Ftemp").await;
+    assert_eq!(res.status(), 200);
+    let filtered: SystemStatus = res.json().await.unwrap();
+    let topics: Vec<&str> = filtered.recent.iter().map(|m| m.topic.as_str()).collect();
+    assert_eq!(topics, ["carniceria/camara1/temp"]);
+
+    let res = status_call(&app, "topic_filter=carniceria%2F%23%2Ftemp").await;
+    assert_eq!(res.status(), 422);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["Invalid"]["field"], "topico");
+    assert!(body["Invalid"]["reason"].as_str().unwrap().contains("comodín #"), "{body}");
 }

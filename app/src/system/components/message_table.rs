@@ -5,15 +5,28 @@ use shared::system::ReceivedMessage;
 
 /// Newest first; topic, payload, size, QoS and time in the installation's zone.
 #[component]
-pub fn MessageTable(#[prop(into)] messages: Signal<Vec<ReceivedMessage>>) -> impl IntoView {
+pub fn MessageTable(
+    #[prop(into)] messages: Signal<Vec<ReceivedMessage>>,
+    /// Whether a topic filter narrows the list (changes what the empty list says).
+    #[prop(optional)]
+    filtered: bool,
+) -> impl IntoView {
     view! {
         <Show
             when=move || !messages.with(Vec::is_empty)
-            fallback=|| view! {
-                <p class="empty" data-testid="no-messages">
-                    "Todavía no llegó ningún mensaje. Publicá uno, por ejemplo: "
-                    <code class="mono">"mosquitto_pub -p 1883 -t prueba/hola -m 'hola'"</code>
-                </p>
+            fallback=move || if filtered {
+                view! {
+                    <p class="empty" data-testid="no-messages">
+                        "Ningún mensaje reciente coincide con el filtro. Los que lleguen aparecerán acá."
+                    </p>
+                }.into_any()
+            } else {
+                view! {
+                    <p class="empty" data-testid="no-messages">
+                        "Todavía no llegó ningún mensaje. Publicá uno, por ejemplo: "
+                        <code class="mono">"mosquitto_pub -p 1883 -t prueba/hola -m 'hola'"</code>
+                    </p>
+                }.into_any()
             }
         >
             <div class="table-wrap">

@@ -4,6 +4,9 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+use shared::mqtt_topic::{matches, parse_optional_filter};
 use shared::system::{BrokerMode, RECENT_MESSAGES, ReceivedMessage, StatusEvent, SystemStatus, format_hundredths};
 
 use crate::components::{HealthBadge, StatCard};
@@ -16,20 +19,60 @@ const NO_SCRIPT_REFRESH: &str = r#"<noscript><meta http-equiv="refresh" content=
 /// The live event stream's URL (served by `server`, not a server function: it never ends).
 pub const EVENTS_URL: &str = "/api/system/events";
 
-/// The status page.
+/// The status page. `?topico=<filter>` narrows the messages to an MQTT topic filter; the form
+/// works without JavaScript (a plain GET) and, hydrated, navigates without a reload.
 #[component]
 pub fn SystemStatusPage() -> impl IntoView {
-    let status = Resource::new(|| (), |_| get_system_status());
+    let query = use_query_map();
+    // Exactly what the person typed: it stays in the field even when it is not valid.
+    let typed = Memo::new(move |_| query.read().get("topico").unwrap_or_default());
+    let filter = Memo::new(move |_| typed.with(|t| parse_optional_filter(t).map(|f| f.map(str::to_owned))));
+    // An invalid filter shows its error and the unfiltered status under it.
+    let status = Resource::new(move || filter.get().ok().flatten(), get_system_status);
+    let invalid = move || filter.get().is_err();
+
     view! {
         <Title text="Estado del sistema" />
         <div class="page-header">
             <h1>"Estado del sistema"</h1>
             <p>"Base de datos, broker MQTT y los últimos mensajes recibidos, en vivo."</p>
         </div>
+        <Form method="GET" action="/sistema" noscroll=true>
+            <div class="field">
+                <label for="topico">"Filtrar mensajes por tópico"</label>
+                <div class="field-row">
+                    <input
+                        id="topico"
+                        name="topico"
+                        type="search"
+                        placeholder="carniceria/#"
+                        autocomplete="off"
+                        value=typed
+                        prop:value=typed
+                        aria-invalid=move || invalid().to_string()
+                        aria-describedby="topico-ayuda"
+                    />
+                    <button type="submit" class="button">"Filtrar"</button>
+                    <Show when=move || !typed.with(String::is_empty)>
+                        <a class="button secondary" href="/sistema">"Quitar filtro"</a>
+                    </Show>
+                </div>
+                {move || match filter.get() {
+                    Err(e) => view! {
+                        <p id="topico-ayuda" class="field-error" role="alert" data-testid="topico-error">{e.to_string()}</p>
+                    }.into_any(),
+                    Ok(_) => view! {
+                        <p id="topico-ayuda" class="field-help">"Comodines: + reemplaza un nivel, # todo lo que sigue."</p>
+                    }.into_any(),
+                }}
+            </div>
+        </Form>
         <Suspense fallback=|| view! { <p>"Cargando…"</p> }>
             {move || Suspend::new(async move {
                 match status.await {
-                    Ok(initial) => view! { <LiveStatus initial /> }.into_any(),
+                    Ok(initial) => {
+                        view! { <LiveStatus initial filter=filter.get_untracked().ok().flatten() /> }.into_any()
+                    }
                     Err(e) => view! {
                         <div class="card" role="alert">
                             <span class="badge bad">"Error"</span>
@@ -44,13 +87,15 @@ pub fn SystemStatusPage() -> impl IntoView {
     }
 }
 
-/// The figures and table, kept current by the event stream once the page is hydrated.
+/// The figures and table, kept current by the event stream once the page is hydrated. Only
+/// messages matching `filter` are added.
 #[component]
-fn LiveStatus(initial: SystemStatus) -> impl IntoView {
+fn LiveStatus(initial: SystemStatus, filter: Option<String>) -> impl IntoView {
     let messages = RwSignal::new(initial.recent.clone());
     let summary = RwSignal::new(SystemStatus { recent: Vec::new(), ..initial });
     let connected = RwSignal::new(false);
-    follow_events(summary, messages, connected);
+    let filtered = filter.is_some();
+    follow_events(summary, messages, connected, filter);
 
     let database = Signal::derive(move || summary.with(|s| s.database.clone()));
     let broker = Signal::derive(move || summary.with(|s| s.broker.clone()));
@@ -96,7 +141,7 @@ fn LiveStatus(initial: SystemStatus) -> impl IntoView {
         </div>
         <section class="card section">
             <h2>"Últimos mensajes"</h2>
-            <MessageTable messages />
+            <MessageTable messages filtered />
         </section>
     }
 }
@@ -110,11 +155,18 @@ fn format_uptime(secs: u64) -> String {
     }
 }
 
-/// Applies one event from the stream to the page's signals.
+/// Applies one event from the stream to the page's signals, skipping messages `filter` does
+/// not match.
 #[cfg_attr(not(any(feature = "hydrate", test)), expect(dead_code, reason = "used by the browser build"))]
-fn apply_event(event: StatusEvent, summary: RwSignal<SystemStatus>, messages: RwSignal<Vec<ReceivedMessage>>) {
+fn apply_event(
+    event: StatusEvent,
+    filter: Option<&str>,
+    summary: RwSignal<SystemStatus>,
+    messages: RwSignal<Vec<ReceivedMessage>>,
+) {
     match event {
         StatusEvent::Summary(s) => summary.set(s),
+        StatusEvent::Message(m) if filter.is_some_and(|f| !matches(f, &m.topic)) => {}
         StatusEvent::Message(m) => messages.update(|list| {
             // The first render may already hold it (the stream starts a little earlier).
             if list.iter().any(|x| x.seq == m.seq) {
@@ -128,20 +180,26 @@ fn apply_event(event: StatusEvent, summary: RwSignal<SystemStatus>, messages: Rw
 
 /// Opens the event stream in the browser; does nothing on the server.
 #[cfg_attr(not(feature = "hydrate"), expect(unused_variables, reason = "browser only"))]
-fn follow_events(summary: RwSignal<SystemStatus>, messages: RwSignal<Vec<ReceivedMessage>>, connected: RwSignal<bool>) {
+fn follow_events(
+    summary: RwSignal<SystemStatus>,
+    messages: RwSignal<Vec<ReceivedMessage>>,
+    connected: RwSignal<bool>,
+    filter: Option<String>,
+) {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsCast;
         use wasm_bindgen::closure::Closure;
 
         Effect::new(move |_| {
+            let filter = filter.clone();
             let Ok(source) = web_sys::EventSource::new(EVENTS_URL) else {
                 return;
             };
             let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
                 let Some(text) = ev.data().as_string() else { return };
                 if let Ok(event) = serde_json::from_str::<StatusEvent>(&text) {
-                    apply_event(event, summary, messages);
+                    apply_event(event, filter.as_deref(), summary, messages);
                 }
             });
             let on_open = Closure::<dyn FnMut()>::new(move || connected.set(true));
@@ -203,17 +261,46 @@ mod tests {
                 recent: Vec::new(),
             });
             let messages = RwSignal::new((1..=RECENT_MESSAGES as u64).rev().map(message).collect::<Vec<_>>());
-            apply_event(StatusEvent::Message(message(3)), summary, messages);
+            apply_event(StatusEvent::Message(message(3)), None, summary, messages);
             assert_eq!(messages.with_untracked(Vec::len), RECENT_MESSAGES);
-            apply_event(StatusEvent::Message(message(1000)), summary, messages);
+            apply_event(StatusEvent::Message(message(1000)), None, summary, messages);
             let seqs: Vec<u64> = messages.with_untracked(|m| m.iter().map(|x| x.seq).collect());
             assert_eq!(seqs.len(), RECENT_MESSAGES);
             assert_eq!(seqs[0], 1000);
             assert!(!seqs.contains(&1), "the oldest message falls off");
             let mut next = summary.get_untracked();
             next.total_messages = 7;
-            apply_event(StatusEvent::Summary(next), summary, messages);
+            apply_event(StatusEvent::Summary(next), None, summary, messages);
             assert_eq!(summary.with_untracked(|s| s.total_messages), 7);
+        });
+    }
+
+    #[test]
+    fn a_filtered_page_only_adds_matching_messages() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let summary = RwSignal::new(SystemStatus {
+                version: String::new(),
+                uptime_secs: 0,
+                database: shared::system::Health::Ok { latency_ms: 1 },
+                broker: shared::system::Health::Ok { latency_ms: 1 },
+                broker_mode: BrokerMode::Embedded,
+                connected_clients: None,
+                rate_10s_x100: 0,
+                rate_60s_x100: 0,
+                total_messages: 0,
+                servers_online: 1,
+                recent: Vec::new(),
+            });
+            let messages = RwSignal::new(Vec::new());
+            let mut other = message(1);
+            other.topic = "riego/zona1".into();
+            let mut wanted = message(2);
+            wanted.topic = "carniceria/camara1/temp".into();
+            apply_event(StatusEvent::Message(other), Some("carniceria/#"), summary, messages);
+            apply_event(StatusEvent::Message(wanted), Some("carniceria/#"), summary, messages);
+            let topics: Vec<String> = messages.with_untracked(|m| m.iter().map(|x| x.topic.clone()).collect());
+            assert_eq!(topics, ["carniceria/camara1/temp"]);
         });
     }
 }
