@@ -63,17 +63,6 @@ impl ServerInstance {
         server_instances::table.filter(server_instances::last_seen_at.gt(since)).count().get_result(conn).await
     }
 
-    /// All servers seen in the last [`ALIVE_WINDOW_SECS`], newest start first.
-    pub async fn list_alive(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Self>> {
-        let since = Utc::now() - chrono::Duration::seconds(ALIVE_WINDOW_SECS);
-        server_instances::table
-            .filter(server_instances::last_seen_at.gt(since))
-            .order(server_instances::started_at.desc())
-            .select(Self::as_select())
-            .load(conn)
-            .await
-    }
-
     /// Removes this server's row at a clean shutdown.
     pub async fn remove(conn: &mut AsyncPgConnection, id: &str) -> QueryResult<()> {
         diesel::delete(server_instances::table.find(id)).execute(conn).await.map(|_| ())

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
+use app::schema::server_instances;
 use app::system::db::{NewServerInstance, ServerInstance};
+use diesel::{QueryDsl, SelectableHelper};
 use diesel_async::RunQueryDsl;
 use server::testing::TestDatabase;
 
@@ -14,11 +16,12 @@ async fn heartbeat_inserts_then_refreshes_one_row() {
     let db = TestDatabase::new().await.unwrap();
     let mut conn = server::db::connect(db.url(), Duration::from_secs(5)).await.unwrap();
     let me = NewServerInstance { id: "h:1:a", hostname: "h", version: "0.1.0", broker_mode: "embedded" };
+    let all = || server_instances::table.select(ServerInstance::as_select());
     ServerInstance::heartbeat(&mut conn, &me).await.unwrap();
-    let first = ServerInstance::list_alive(&mut conn).await.unwrap();
+    let first: Vec<ServerInstance> = all().load(&mut conn).await.unwrap();
     tokio::time::sleep(Duration::from_millis(20)).await;
     ServerInstance::heartbeat(&mut conn, &me).await.unwrap();
-    let second = ServerInstance::list_alive(&mut conn).await.unwrap();
+    let second: Vec<ServerInstance> = all().load(&mut conn).await.unwrap();
     assert_eq!((first.len(), second.len()), (1, 1));
     assert!(second[0].last_seen_at > first[0].last_seen_at);
     assert_eq!(second[0].started_at, first[0].started_at);

@@ -229,6 +229,22 @@ mod tests {
         assert_eq!(format_uptime(3 * 3600 + 5 * 60), "3 h 05 min");
     }
 
+    fn empty_status() -> SystemStatus {
+        SystemStatus {
+            version: String::new(),
+            uptime_secs: 0,
+            database: shared::system::Health::Ok { latency_ms: 1 },
+            broker: shared::system::Health::Ok { latency_ms: 1 },
+            broker_mode: BrokerMode::Embedded,
+            connected_clients: None,
+            rate_10s_x100: 0,
+            rate_60s_x100: 0,
+            total_messages: 0,
+            servers_online: 1,
+            recent: Vec::new(),
+        }
+    }
+
     fn message(seq: u64) -> ReceivedMessage {
         ReceivedMessage {
             seq,
@@ -247,19 +263,7 @@ mod tests {
     fn stream_events_prepend_new_messages_once_and_keep_the_cap() {
         let owner = Owner::new();
         owner.with(|| {
-            let summary = RwSignal::new(SystemStatus {
-                version: String::new(),
-                uptime_secs: 0,
-                database: shared::system::Health::Ok { latency_ms: 1 },
-                broker: shared::system::Health::Ok { latency_ms: 1 },
-                broker_mode: BrokerMode::Embedded,
-                connected_clients: None,
-                rate_10s_x100: 0,
-                rate_60s_x100: 0,
-                total_messages: 0,
-                servers_online: 1,
-                recent: Vec::new(),
-            });
+            let summary = RwSignal::new(empty_status());
             let messages = RwSignal::new((1..=RECENT_MESSAGES as u64).rev().map(message).collect::<Vec<_>>());
             apply_event(StatusEvent::Message(message(3)), None, summary, messages);
             assert_eq!(messages.with_untracked(Vec::len), RECENT_MESSAGES);
@@ -279,19 +283,7 @@ mod tests {
     fn a_filtered_page_only_adds_matching_messages() {
         let owner = Owner::new();
         owner.with(|| {
-            let summary = RwSignal::new(SystemStatus {
-                version: String::new(),
-                uptime_secs: 0,
-                database: shared::system::Health::Ok { latency_ms: 1 },
-                broker: shared::system::Health::Ok { latency_ms: 1 },
-                broker_mode: BrokerMode::Embedded,
-                connected_clients: None,
-                rate_10s_x100: 0,
-                rate_60s_x100: 0,
-                total_messages: 0,
-                servers_online: 1,
-                recent: Vec::new(),
-            });
+            let summary = RwSignal::new(empty_status());
             let messages = RwSignal::new(Vec::new());
             let mut other = message(1);
             other.topic = "riego/zona1".into();
