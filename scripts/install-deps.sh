@@ -20,7 +20,6 @@ if [ "${MOSTRADOR_SKIP_BROWSER:-0}" != 1 ]; then
   [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 fi
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
-command -v brotli >/dev/null 2>&1 || need_apt+=(brotli)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v gcc >/dev/null 2>&1 || need_apt+=(build-essential)
 command -v perl >/dev/null 2>&1 || need_apt+=(perl)
