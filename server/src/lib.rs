@@ -14,7 +14,7 @@ pub mod mqtt;
 pub mod telemetry;
 pub mod testing;
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -101,21 +101,32 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `signal` completes, then shuts down in order.
+    /// Serves until `signal` completes, then shuts down in order: background work and open
+    /// event streams stop at once, HTTP requests in flight get [`HTTP_DRAIN`] to finish.
     pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let Self { listener, state, server_id, shutdown, tasks, .. } = self;
-        let router = http::router(state.clone());
+        let router = http::router(state.clone(), http::Draining(shutdown.clone()));
         let stop = shutdown.clone();
-        let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        let serve = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 tokio::select! {
                     () = signal => {}
                     () = stop.cancelled() => {}
                 }
                 tracing::info!("shutting down: no new HTTP requests");
-            })
-            .await;
-        shutdown.cancel();
+                stop.cancel();
+            });
+        let grace = shutdown.clone();
+        let served = tokio::select! {
+            served = serve.into_future() => served,
+            () = async move {
+                grace.cancelled().await;
+                tokio::time::sleep(HTTP_DRAIN).await;
+            } => {
+                tracing::warn!("HTTP requests still open after {HTTP_DRAIN:?}; closing them");
+                Ok(())
+            }
+        };
         tasks.close();
         if tokio::time::timeout(std::time::Duration::from_secs(10), tasks.wait()).await.is_err() {
             tracing::warn!("background tasks did not stop within 10 s");
@@ -126,6 +137,9 @@ impl Application {
         served.context("HTTP server")
     }
 }
+
+/// How long requests in flight may take to finish once shutdown starts.
+pub const HTTP_DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Builds the application from `config` and serves until SIGINT or SIGTERM.
 pub async fn start(config: Config) -> anyhow::Result<()> {

@@ -93,6 +93,9 @@ pub struct SystemStatus {
 /// A change pushed to open status pages over the live event stream.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StatusEvent {
+    /// The whole status, recent messages included: the first event of every connection, so a
+    /// page that (re)connects, possibly to another server, starts from that server's state.
+    Snapshot(SystemStatus),
     /// A new message arrived.
     Message(ReceivedMessage),
     /// Periodic refresh of the counters and health (without `recent`, which is sent as

@@ -70,7 +70,7 @@ impl ServerInstance {
 
     /// Deletes rows of servers gone for more than a day (crashed without removing theirs).
     pub async fn prune_stale(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
-        let before = Utc::now() - chrono::Duration::days(1);
-        diesel::delete(server_instances::table.filter(server_instances::last_seen_at.lt(before))).execute(conn).await
+        let stale = diesel::dsl::sql::<diesel::sql_types::Bool>("last_seen_at < now() - interval '1 day'");
+        diesel::delete(server_instances::table.filter(stale)).execute(conn).await
     }
 }

@@ -6,3 +6,8 @@ mod health;
 mod router;
 
 pub use router::router;
+
+/// Cancelled when the server starts shutting down; long-lived responses (the event stream) end
+/// on it so the HTTP drain does not wait for them.
+#[derive(Clone, Debug)]
+pub struct Draining(pub tokio_util::sync::CancellationToken);

@@ -12,10 +12,10 @@ use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use super::{events, health};
+use super::{Draining, events, health};
 
-/// The whole HTTP surface of one server.
-pub fn router(state: AppState) -> Router {
+/// The whole HTTP surface of one server. `draining` ends long-lived responses at shutdown.
+pub fn router(state: AppState, draining: Draining) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     Router::new()
@@ -26,6 +26,10 @@ pub fn router(state: AppState) -> Router {
         // Pages and JSON are compressed on the fly; site files come precompressed; the event
         // stream is left alone (tower-http never compresses text/event-stream).
         .layer(CompressionLayer::new())
+        // Site files keep their names across releases: browsers must revalidate them (a 304
+        // when unchanged) so a new page never runs with an old wasm.
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        .layer(axum::Extension(draining))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

@@ -54,6 +54,11 @@ impl EmbeddedBroker {
                 }
             }
         });
+        // rumqttd binds on its own threads and only logs a failure: make sure both answer.
+        for addr in [v4, v5] {
+            wait_listening(addr)
+                .with_context(|| format!("the embedded MQTT broker did not start listening on {addr}"))?;
+        }
         tracing::info!(%v4, %v5, "embedded MQTT broker listening (3.1.1 and 5)");
         Ok(Self { v4, v5 })
     }
@@ -64,6 +69,20 @@ impl EmbeddedBroker {
 fn reserve(bind: IpAddr, port: u16) -> anyhow::Result<SocketAddr> {
     let listener = TcpListener::bind((bind, port)).with_context(|| format!("{bind}:{port} is not available"))?;
     Ok(listener.local_addr()?)
+}
+
+/// Waits up to 5 s for `addr` to accept a TCP connection.
+fn wait_listening(addr: SocketAddr) -> anyhow::Result<()> {
+    let connect_to = if addr.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr };
+    let mut last = None;
+    for _ in 0..100 {
+        match std::net::TcpStream::connect_timeout(&connect_to, std::time::Duration::from_millis(200)) {
+            Ok(_) => return Ok(()),
+            Err(e) => last = Some(e),
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Err(last.map_or_else(|| anyhow::anyhow!("no answer"), anyhow::Error::from))
 }
 
 fn config(v4: SocketAddr, v5: SocketAddr) -> anyhow::Result<Config> {

@@ -55,7 +55,11 @@ impl ClientTarget {
         if !matches!(parsed.scheme(), "mqtt" | "tcp") {
             bail!("APP_MQTT__URL must start with mqtt:// (TLS brokers are not supported yet)");
         }
-        let host = parsed.host_str().context("APP_MQTT__URL has no host")?.to_owned();
+        let host = match parsed.host().context("APP_MQTT__URL has no host")? {
+            // host_str() keeps IPv6 brackets, which a socket address lookup does not want.
+            url::Host::Ipv6(ip) => ip.to_string(),
+            other => other.to_string(),
+        };
         let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
         let credentials = (!parsed.username().is_empty())
             .then(|| (decode(parsed.username()), parsed.password().map(decode).unwrap_or_default()));
@@ -167,6 +171,7 @@ mod tests {
         assert_eq!(t.credentials, Some(("srv".into(), "p@ss".into())));
         let t = ClientTarget::from_url("mqtt://127.0.0.1").unwrap();
         assert_eq!((t.port, t.credentials), (1883, None));
+        assert_eq!(ClientTarget::from_url("mqtt://[::1]:1885").unwrap().host, "::1");
         assert!(ClientTarget::from_url("mqtts://x").is_err());
         assert!(ClientTarget::from_url("nonsense").is_err());
     }

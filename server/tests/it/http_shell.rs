@@ -62,3 +62,17 @@ async fn graceful_shutdown_stops_serving_and_returns_ok() {
     ended.expect("clean shutdown");
     assert!(http.get(url).send().await.is_err(), "nothing listens after shutdown");
 }
+
+#[tokio::test]
+async fn shutdown_does_not_wait_for_open_status_pages() {
+    let app = TestApp::spawn().await;
+    app.wait_healthy().await;
+    // A status page left open: its event stream never ends by itself.
+    let stream = app.http.get(app.url("/api/system/events")).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    let (ended, _db) = app.shutdown().await;
+    ended.expect("clean shutdown");
+    // Ended by the server (a complete chunked body), not cut off when the drain time ran out.
+    let body = stream.text().await.expect("the stream ended cleanly");
+    assert!(body.contains("Snapshot"), "{body}");
+}

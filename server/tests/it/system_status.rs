@@ -66,7 +66,7 @@ async fn connected_clients_come_from_the_broker() {
 }
 
 #[tokio::test]
-async fn event_stream_pushes_a_summary_then_each_new_message() {
+async fn event_stream_pushes_a_snapshot_then_each_new_message() {
     let app = TestApp::spawn().await;
     app.wait_healthy().await;
     let res = app.http.get(app.url("/api/system/events")).send().await.unwrap();
@@ -94,7 +94,7 @@ async fn event_stream_pushes_a_summary_then_each_new_message() {
             break;
         }
     }
-    assert!(matches!(events.first(), Some(StatusEvent::Summary(_))), "{events:?}");
+    assert!(matches!(events.first(), Some(StatusEvent::Snapshot(_))), "{events:?}");
     let message = events.iter().find_map(|e| match e {
         StatusEvent::Message(m) if m.topic == "bar/puerta" => Some(m),
         _ => None,

@@ -13,9 +13,6 @@ use crate::components::{HealthBadge, StatCard};
 use crate::system::api::get_system_status;
 use crate::system::components::MessageTable;
 
-/// Reloads the page every 10 s when JavaScript is off.
-const NO_SCRIPT_REFRESH: &str = r#"<noscript><meta http-equiv="refresh" content="10"></noscript>"#;
-
 /// The live event stream's URL (served by `server`, not a server function: it never ends).
 pub const EVENTS_URL: &str = "/api/system/events";
 
@@ -95,6 +92,10 @@ fn LiveStatus(initial: SystemStatus, filter: Option<String>) -> impl IntoView {
     let summary = RwSignal::new(SystemStatus { recent: Vec::new(), ..initial });
     let connected = RwSignal::new(false);
     let filtered = filter.is_some();
+    let refresh_href = match &filter {
+        Some(f) => format!("/sistema?topico={}", encode_query_value(f)),
+        None => "/sistema".to_owned(),
+    };
     follow_events(summary, messages, connected, filter);
 
     let database = Signal::derive(move || summary.with(|s| s.database.clone()));
@@ -118,12 +119,13 @@ fn LiveStatus(initial: SystemStatus, filter: Option<String>) -> impl IntoView {
     });
 
     view! {
-        // Without JavaScript the page refreshes itself instead of following the stream. Set as
-        // raw HTML: hydration must not walk into <noscript>, which the browser keeps as text.
-        <div hidden=true inner_html=NO_SCRIPT_REFRESH></div>
         <p class="detail" data-testid="live-indicator">
             <span class=move || if connected.get() { "live-dot on" } else { "live-dot" }></span>
-            {move || if connected.get() { "En vivo" } else { "Sin conexión en vivo: la página se actualiza al recargarla." }}
+            {move || if connected.get() { "En vivo" } else { "Sin actualización en vivo." }}
+            " "
+            // Without JavaScript (or while the stream reconnects) this is how to see what is new;
+            // it keeps the filter.
+            <a href=refresh_href data-testid="refresh">"Actualizar"</a>
         </p>
         <div class="grid four">
             <div class="card" data-testid="database-health">
@@ -146,6 +148,20 @@ fn LiveStatus(initial: SystemStatus, filter: Option<String>) -> impl IntoView {
     }
 }
 
+/// Percent-encodes a query value (MQTT filters hold `#`, `+` and `/`).
+fn encode_query_value(value: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
 /// `3 h 05 min`, `12 min`, `40 s`.
 fn format_uptime(secs: u64) -> String {
     match secs {
@@ -164,11 +180,19 @@ fn apply_event(
     summary: RwSignal<SystemStatus>,
     messages: RwSignal<Vec<ReceivedMessage>>,
 ) {
+    let wanted = |topic: &str| filter.is_none_or(|f| matches(f, topic));
     match event {
+        StatusEvent::Snapshot(mut s) => {
+            // A (re)connection, maybe to another server: its list replaces ours.
+            let mut recent = std::mem::take(&mut s.recent);
+            recent.retain(|m| wanted(&m.topic));
+            messages.set(recent);
+            summary.set(s);
+        }
         StatusEvent::Summary(s) => summary.set(s),
-        StatusEvent::Message(m) if filter.is_some_and(|f| !matches(f, &m.topic)) => {}
+        StatusEvent::Message(m) if !wanted(&m.topic) => {}
         StatusEvent::Message(m) => messages.update(|list| {
-            // The first render may already hold it (the stream starts a little earlier).
+            // The snapshot that opened the stream may already hold it.
             if list.iter().any(|x| x.seq == m.seq) {
                 return;
             }
@@ -221,6 +245,30 @@ fn follow_events(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(encode_query_value("carniceria/+/temp #"), "carniceria%2F%2B%2Ftemp%20%23");
+        assert_eq!(encode_query_value("cámara"), "c%C3%A1mara");
+    }
+
+    #[test]
+    fn a_snapshot_replaces_the_list_through_the_filter() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let summary = RwSignal::new(empty_status());
+            let messages = RwSignal::new(vec![message(500)]);
+            let mut status = empty_status();
+            let mut keep = message(1);
+            keep.topic = "carniceria/camara1/temp".into();
+            status.recent = vec![keep, message(2)];
+            status.total_messages = 2;
+            apply_event(StatusEvent::Snapshot(status), Some("carniceria/#"), summary, messages);
+            let seqs: Vec<u64> = messages.with_untracked(|m| m.iter().map(|x| x.seq).collect());
+            assert_eq!(seqs, [1], "old list gone, non-matching message left out");
+            assert_eq!(summary.with_untracked(|s| (s.total_messages, s.recent.len())), (2, 0));
+        });
+    }
 
     #[test]
     fn uptime_reads_naturally() {
