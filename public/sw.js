@@ -1,7 +1,8 @@
 // Mostrador service worker: caches the app shell (styles, wasm, icons, the last pages seen) so
-// the app installs and opens without a network. Pages and API calls go to the network first,
-// so what the owner sees is live whenever the server is reachable; the cache is the fallback.
-// Bump VERSION when the caching rules change; assets are revalidated on every visit anyway.
+// the app installs and opens without a network. Everything goes to the network first, so a page
+// and its wasm always come from the same release while the server is reachable; the cache is
+// only the fallback. A page never visited falls back to offline.html (no hydration scripts, so
+// no wasm runs over the wrong page). Bump VERSION when the caching rules change.
 const VERSION = 'mostrador-shell-v1';
 const SHELL = [
   '/',
@@ -12,6 +13,7 @@ const SHELL = [
   '/icons/icon-192.png',
   '/icons/icon-512.png',
   '/register-sw.js',
+  '/offline.html',
 ];
 
 self.addEventListener('install', (event) => {
@@ -38,34 +40,21 @@ self.addEventListener('fetch', (event) => {
   // Live streams and server functions are never cached.
   if (url.pathname.startsWith('/api/') || url.pathname === '/health') return;
 
-  if (request.mode === 'navigate') {
-    // Network first for pages; the cached copy (or the cached home) when offline.
-    event.respondWith(
-      fetch(request)
-        .then((response) => {
-          if (response.ok) {
-            const copy = response.clone();
-            caches.open(VERSION).then((cache) => cache.put(request, copy));
-          }
-          return response;
-        })
-        .catch(() => caches.match(request).then((hit) => hit || caches.match('/')))
-    );
-    return;
-  }
-
-  // Static assets: answer from the cache at once and refresh it in the background.
   event.respondWith(
-    caches.open(VERSION).then((cache) =>
-      cache.match(request).then((hit) => {
-        const refresh = fetch(request)
-          .then((response) => {
-            if (response.ok) cache.put(request, response.clone());
-            return response;
-          })
-          .catch(() => hit);
-        return hit || refresh;
+    fetch(request)
+      .then((response) => {
+        if (response.ok) {
+          const copy = response.clone();
+          caches.open(VERSION).then((cache) => cache.put(request, copy));
+        }
+        return response;
       })
-    )
+      .catch(() =>
+        caches.match(request).then((hit) => {
+          if (hit) return hit;
+          if (request.mode === 'navigate') return caches.match('/offline.html');
+          return Response.error();
+        })
+      )
   );
 });

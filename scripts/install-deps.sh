@@ -28,8 +28,20 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
-  # The Debian postgresql package starts a system cluster we do not use; leave it alone.
+  # Debian starts the packages' own services where systemd runs. Ours are private: the system
+  # Mosquitto would take port 1883 from the embedded broker, the system cluster is not used.
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    for unit in mosquitto postgresql; do
+      if [[ " ${need_apt[*]} " == *" $unit "* ]]; then $SUDO systemctl disable --now "$unit" >/dev/null 2>&1 || true; fi
+    done
+  fi
 fi
+
+# --- Rust components the test command uses ---------------------------------------------------
+installed_components=$(rustup component list --installed)
+for c in rustfmt clippy; do
+  grep -q "^$c" <<<"$installed_components" || { log "rustup component add $c"; rustup component add "$c"; }
+done
 
 # --- Rust targets ----------------------------------------------------------------------------
 installed_targets=$(rustup target list --installed)

@@ -19,6 +19,17 @@ wait_for_http() {
   return 1
 }
 
-# Cargo uses the same flags as cargo-leptos' debug builds, so `cargo test` and `cargo leptos
-# build` share one set of compiled dependencies instead of building everything twice.
-export RUSTFLAGS="${RUSTFLAGS:---cfg erase_components}"
+# The flags cargo-leptos' debug builds use. Plain cargo commands (test, clippy) run with exactly
+# these, and cargo leptos runs with RUSTFLAGS unset (it appends its own), so both share one set of
+# compiled dependencies instead of building everything twice.
+CARGO_RUSTFLAGS="--cfg erase_components"
+cargo_plain() { RUSTFLAGS="$CARGO_RUSTFLAGS" cargo "$@"; }
+cargo_leptos() { env -u RUSTFLAGS cargo leptos "$@"; }
+
+# start_private_pg DIR PORT [--test]: starts the private cluster; sets PG_STARTED_HERE=1 when
+# this call started it (so only then does the caller stop it on exit).
+start_private_pg() {
+  PG_STARTED_HERE=0
+  if ! bash scripts/pg.sh running "$1"; then PG_STARTED_HERE=1; fi
+  bash scripts/pg.sh start "$@"
+}

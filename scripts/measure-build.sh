@@ -11,12 +11,12 @@ touch_app() { touch app/src/shell/home_page.rs; }
 secs() { local s=$SECONDS; "$@" >/dev/null 2>&1; echo $((SECONDS - s)); }
 
 export CARGO_TARGET_DIR=$dir/target
-cold_debug=$(secs cargo leptos build)
+cold_debug=$(secs cargo_leptos build)
 touch_app
-incr_debug=$(secs cargo leptos build)
-cold_release=$(secs env -u RUSTFLAGS cargo leptos build --release --precompress)
+incr_debug=$(secs cargo_leptos build)
+cold_release=$(secs cargo_leptos build --release --precompress)
 touch_app
-incr_release=$(secs env -u RUSTFLAGS cargo leptos build --release --precompress)
+incr_release=$(secs cargo_leptos build --release --precompress)
 
 wasm=target/site/pkg/mostrador.wasm
 printf '| build | seconds |\n|---|---|\n'

@@ -4,7 +4,9 @@
 # `scripts/pg.sh url DIR PORT DB`. Idempotent: start reuses an initialised folder and a running
 # server. Listens on 127.0.0.1:PORT and on a unix socket inside DIR.
 # As root, initdb refuses to run, so the cluster runs as the `postgres` user (Debian's package
-# creates it) and DIR belongs to it.
+# creates it) and DIR belongs to it. When `postgres` cannot reach DIR (a clone under /root,
+# mode 0700), the cluster lives in /var/lib/mostrador-pg/<hash of DIR> and DIR links to it.
+# `scripts/pg.sh running DIR` exits 0 when the cluster in DIR is running.
 set -euo pipefail
 
 pg_bindir() {
@@ -20,10 +22,16 @@ as_owner() {
 
 cmd=${1:-}
 dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|status DIR [PORT] [--test]" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|status|running DIR [PORT] [--test]" >&2; exit 2; }
 mkdir -p "$(dirname "$dir")"
 dir=$(cd "$(dirname "$dir")" && pwd)/$(basename "$dir")
 bin=$(pg_bindir)
+if [ "$(id -u)" = 0 ] && [ ! -e "$dir" ] && ! runuser -u postgres -- test -x "$(dirname "$dir")"; then
+  real="/var/lib/mostrador-pg/$(printf '%s' "$dir" | md5sum | cut -c1-12)"
+  mkdir -p "$(dirname "$real")"
+  ln -s "$real" "$dir"
+fi
+if [ -L "$dir" ]; then dir=$(readlink "$dir"); fi
 
 case "$cmd" in
   start)
@@ -54,6 +62,9 @@ case "$cmd" in
     ;;
   status)
     as_owner "$bin/pg_ctl" -D "$dir" status
+    ;;
+  running)
+    [ -f "$dir/PG_VERSION" ] && as_owner "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1
     ;;
   *) echo "unknown command $cmd" >&2; exit 2 ;;
 esac

@@ -11,15 +11,15 @@ PG_PORT=${MOSTRADOR_PG_PORT:-54320}
 bash scripts/install-deps.sh
 
 if [ -z "${DATABASE_URL:-}" ] && [ -z "${APP_DATABASE__URL:-}" ]; then
-  bash scripts/pg.sh start .data/pg "$PG_PORT"
-  trap 'bash scripts/pg.sh stop .data/pg' EXIT
+  start_private_pg .data/pg "$PG_PORT"
+  # Stop it on exit only if this run started it (another run or dev.sh may be using it).
+  if [ "$PG_STARTED_HERE" = 1 ]; then trap 'bash scripts/pg.sh stop .data/pg' EXIT; fi
   createdb_if_missing "$PG_PORT" mostrador
   export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/mostrador"
 fi
 
 echo "[run] building the release (first time: several minutes)"
-# The release build uses cargo-leptos' own flags, not the shared debug ones.
-env -u RUSTFLAGS cargo leptos build --release --precompress
+cargo_leptos build --release --precompress
 
 export LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=mostrador LEPTOS_ENV=PROD
 export APP_HTTP__ADDR=${APP_HTTP__ADDR:-127.0.0.1:3000}

@@ -18,9 +18,23 @@ E2E_PROFILE=${E2E_PROFILE:-release}
 
 step() { printf '\n\033[1;32m==> %s\033[0m\n' "$*"; }
 server_pid=""
+# stop_server: SIGTERM, then up to 20 s for a clean exit; SIGKILL and failure after that, so a
+# hung shutdown can never hang CI.
+stop_server() {
+  local pid=$server_pid i status=0
+  server_pid=""
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < 80; i++)); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" || status=$?; return "$status"; }
+    sleep 0.25
+  done
+  echo "server did not stop within 20 s of SIGTERM" >&2
+  kill -KILL "$pid" 2>/dev/null || true
+  return 1
+}
 cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then kill -TERM "$server_pid" || true; wait "$server_pid" || true; fi
-  bash scripts/pg.sh stop .data/pg-test || true
+  if [ -n "$server_pid" ]; then stop_server || true; fi
+  if [ "${PG_STARTED_HERE:-0}" = 1 ]; then bash scripts/pg.sh stop .data/pg-test || true; fi
 }
 trap cleanup EXIT
 
@@ -28,7 +42,7 @@ step "dependencies"
 bash scripts/install-deps.sh
 
 step "test PostgreSQL on 127.0.0.1:$PG_PORT"
-bash scripts/pg.sh start .data/pg-test "$PG_PORT" --test
+start_private_pg .data/pg-test "$PG_PORT" --test
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
 # Databases left by an interrupted earlier run.
 for db in $(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'mostrador_test_%' OR datname = 'mostrador_e2e'" postgres); do
@@ -36,29 +50,31 @@ for db in $(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atc "SELECT datname FRO
 done
 
 step "formatting (cargo fmt --check)"
-cargo fmt --all -- --check
+cargo_plain fmt --all -- --check
 
 step "lints (clippy, warnings are errors)"
-cargo clippy --workspace --exclude frontend --tests -- -D warnings
+cargo_plain clippy --workspace --exclude frontend --tests -- -D warnings
 
 step "unit, database and HTTP tests"
-cargo test --workspace --exclude frontend
+cargo_plain test --workspace --exclude frontend
 
 step "shared compiles no_std for wasm32 and the ESP32-C3 (riscv32imc)"
-cargo check -p shared --no-default-features --target wasm32-unknown-unknown
-cargo check -p shared --no-default-features --target riscv32imc-unknown-none-elf
+cargo_plain check -p shared --no-default-features --target wasm32-unknown-unknown
+cargo_plain check -p shared --no-default-features --target riscv32imc-unknown-none-elf
 
 step "browser tests ($E2E_PROFILE build)"
 if [ "$E2E_PROFILE" = release ]; then
-  env -u RUSTFLAGS cargo leptos build --release --precompress
+  cargo_leptos build --release --precompress
   bin=target/release/mostrador
 else
-  cargo leptos build
+  cargo_leptos build
   bin=target/debug/mostrador
 fi
 createdb_if_missing "$PG_PORT" mostrador_e2e
 mkdir -p .data
-LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=mostrador \
+# Only this run's settings: an APP_* exported by the caller must not point the tests at real services.
+env -u APP_DATABASE__URL -u APP_MQTT__URL -u APP_HTTP__SITE_ROOT -u APP_MQTT__TOPICS \
+  LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=mostrador \
   DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/mostrador_e2e" \
   APP_HTTP__ADDR="127.0.0.1:$E2E_HTTP_PORT" APP_MQTT__PORT_V4="$E2E_MQTT_V4" APP_MQTT__PORT_V5="$E2E_MQTT_V5" \
   "$bin" >.data/e2e-server.log 2>&1 &
@@ -67,9 +83,7 @@ wait_for_http "http://127.0.0.1:$E2E_HTTP_PORT/health" 60 || { cat .data/e2e-ser
 (cd end2end && E2E_BASE_URL="http://127.0.0.1:$E2E_HTTP_PORT" E2E_MQTT_PORT="$E2E_MQTT_V4" npx playwright test)
 
 step "graceful shutdown on SIGTERM"
-kill -TERM "$server_pid"
-if ! wait "$server_pid"; then echo "server did not exit cleanly"; cat .data/e2e-server.log; exit 1; fi
-server_pid=""
+if ! stop_server; then echo "server did not exit cleanly"; cat .data/e2e-server.log; exit 1; fi
 grep -q "server stopped cleanly" .data/e2e-server.log || { echo "no clean-stop line in the log"; exit 1; }
 echo "server stopped cleanly"
 

@@ -41,5 +41,8 @@ test('the service worker installs and serves the shell offline', async ({ page, 
   await context.setOffline(true);
   await page.reload();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Tu negocio, en un solo lugar');
+  // A page never visited gets the offline page, not another page's HTML.
+  await page.goto('/nunca-visitada');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Sin conexión');
   await context.setOffline(false);
 });
