@@ -33,3 +33,16 @@ start_private_pg() {
   if ! bash scripts/pg.sh running "$1"; then PG_STARTED_HERE=1; fi
   bash scripts/pg.sh start "$@"
 }
+
+# use_private_database: unless DATABASE_URL or APP_DATABASE__URL is set, starts the private
+# cluster in .data/pg (port MOSTRADOR_PG_PORT, default 54320), creates the `mostrador` database
+# and exports DATABASE_URL. The cluster is stopped on exit only if this call started it (another
+# run.sh or dev.sh may be using it).
+use_private_database() {
+  if [ -n "${DATABASE_URL:-}" ] || [ -n "${APP_DATABASE__URL:-}" ]; then return 0; fi
+  local port=${MOSTRADOR_PG_PORT:-54320}
+  start_private_pg .data/pg "$port"
+  if [ "$PG_STARTED_HERE" = 1 ]; then trap 'bash scripts/pg.sh stop .data/pg' EXIT; fi
+  createdb_if_missing "$port" mostrador
+  export DATABASE_URL="postgres://postgres@127.0.0.1:$port/mostrador"
+}

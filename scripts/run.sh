@@ -7,16 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-PG_PORT=${MOSTRADOR_PG_PORT:-54320}
 bash scripts/install-deps.sh
-
-if [ -z "${DATABASE_URL:-}" ] && [ -z "${APP_DATABASE__URL:-}" ]; then
-  start_private_pg .data/pg "$PG_PORT"
-  # Stop it on exit only if this run started it (another run or dev.sh may be using it).
-  if [ "$PG_STARTED_HERE" = 1 ]; then trap 'bash scripts/pg.sh stop .data/pg' EXIT; fi
-  createdb_if_missing "$PG_PORT" mostrador
-  export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/mostrador"
-fi
+use_private_database
 
 echo "[run] building the release (first time: several minutes)"
 cargo_leptos build --release --precompress
