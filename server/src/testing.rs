@@ -26,10 +26,11 @@ pub struct TestDatabase {
     url: String,
 }
 
+/// One text column named `value`, for the catalogue queries below.
 #[derive(QueryableByName)]
-struct Version {
+struct TextRow {
     #[diesel(sql_type = Text)]
-    version: String,
+    value: String,
 }
 
 impl TestDatabase {
@@ -91,18 +92,18 @@ async fn ensure_template(admin: &mut AsyncPgConnection, admin_url: &str) -> anyh
         .collect();
     wanted.sort();
     let template_url = with_database(admin_url, TEMPLATE_DB)?;
-    let exists: Vec<Version> = diesel::sql_query("SELECT datname AS version FROM pg_database WHERE datname = $1")
+    let exists: Vec<TextRow> = diesel::sql_query("SELECT datname AS value FROM pg_database WHERE datname = $1")
         .bind::<Text, _>(TEMPLATE_DB)
         .load(admin)
         .await?;
     if !exists.is_empty() {
         let applied = async {
             let mut conn = connect(&template_url, std::time::Duration::from_secs(5)).await?;
-            let rows: Vec<Version> =
-                diesel::sql_query("SELECT version FROM __diesel_schema_migrations ORDER BY version")
+            let rows: Vec<TextRow> =
+                diesel::sql_query("SELECT version AS value FROM __diesel_schema_migrations ORDER BY version")
                     .load(&mut conn)
                     .await?;
-            Ok::<_, anyhow::Error>(rows.into_iter().map(|r| r.version).collect::<Vec<_>>())
+            Ok::<_, anyhow::Error>(rows.into_iter().map(|r| r.value).collect::<Vec<_>>())
         }
         .await
         .unwrap_or_default();
