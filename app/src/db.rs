@@ -34,3 +34,20 @@ pub async fn check_database(pool: &DbPool) -> Health {
 pub fn elapsed_ms(started: Instant) -> u32 {
     u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX)
 }
+
+/// A pooled connection.
+pub type DbConn = diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection>;
+
+/// Takes a connection from the request's pool; a busy or unreachable database is
+/// [`AppError::Unavailable`].
+pub async fn conn() -> Result<DbConn, crate::error::AppError> {
+    let state = leptos::prelude::use_context::<crate::state::AppState>()
+        .ok_or_else(|| crate::error::AppError::internal("AppState missing from the request context"))?;
+    state.pool.get().await.map_err(crate::error::AppError::unavailable)
+}
+
+/// `dd/mm/aaaa hh:mm` in the IANA zone `tz` (Buenos Aires if the name is unknown).
+pub fn format_local(at: chrono::DateTime<chrono::Utc>, tz: &str) -> String {
+    let zone: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::America::Argentina::Buenos_Aires);
+    at.with_timezone(&zone).format("%d/%m/%Y %H:%M").to_string()
+}

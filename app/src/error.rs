@@ -18,6 +18,9 @@ pub enum AppError {
     /// The session's role may not do this.
     #[error("No tenés permiso para hacer esto.")]
     Forbidden,
+    /// The business was suspended by the platform operator.
+    #[error("Este negocio está suspendido. Escribinos para reactivarlo.")]
+    Suspended,
     /// A field a person typed is wrong; `reason` is Spanish and shown next to `field`.
     #[error("{reason}")]
     Invalid {
@@ -54,6 +57,24 @@ impl FromServerFnError for AppError {
     }
 }
 
+impl AppError {
+    /// The reason if this error is about `field` (for the message next to that field).
+    pub fn field_reason(&self, field: &str) -> Option<String> {
+        match self {
+            Self::Invalid { field: f, reason } if f == field => Some(reason.clone()),
+            _ => None,
+        }
+    }
+
+    /// A message for the whole form, unless the error belongs to one of its fields.
+    pub fn form_message(&self) -> Option<String> {
+        match self {
+            Self::Invalid { field, .. } if !field.is_empty() => None,
+            e => Some(e.to_string()),
+        }
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl AppError {
     /// The HTTP status this error answers with.
@@ -62,7 +83,7 @@ impl AppError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::Suspended => StatusCode::FORBIDDEN,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -90,9 +111,26 @@ impl AppError {
         Self::Internal.reply()
     }
 
+    /// [`AppError::Conflict`] with its HTTP status set.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::Conflict(message.into()).reply()
+    }
+
     /// Logs `cause` and returns [`AppError::Unavailable`]; for pool timeouts and outages.
     pub fn unavailable(cause: impl std::fmt::Display) -> Self {
         tracing::warn!(%cause, "dependency unavailable");
         Self::Unavailable.reply()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<diesel::result::Error> for AppError {
+    /// A row that is not there (or not visible to this tenant) is `NotFound`; anything else is
+    /// logged and reported as internal.
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::NotFound => Self::NotFound.reply(),
+            e => Self::internal(e),
+        }
     }
 }

@@ -9,6 +9,7 @@ pub mod components;
 pub mod error;
 pub mod shell;
 pub mod system;
+pub mod tenancy;
 
 #[cfg(feature = "ssr")]
 pub mod db;

@@ -1,6 +1,92 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    account_events (id) {
+        id -> Int8,
+        user_id -> Int8,
+        action -> Text,
+        ip -> Text,
+        detail -> Text,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        actor_id -> Nullable<Int8>,
+        action -> Text,
+        detail -> Text,
+        ip -> Text,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    email_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> Int8,
+        purpose -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        email -> Text,
+        role -> Text,
+        token_hash -> Text,
+        invited_by -> Int8,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        accepted_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    login_attempts (id) {
+        id -> Int8,
+        email -> Text,
+        ip -> Text,
+        succeeded -> Bool,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> Int8,
+        to_address -> Text,
+        subject -> Text,
+        body_text -> Text,
+        created_at -> Timestamptz,
+        send_after -> Timestamptz,
+        attempts -> Int4,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    memberships (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        user_id -> Int8,
+        role -> Text,
+        display_name -> Text,
+        phone -> Nullable<Text>,
+        is_professional -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     server_instances (id) {
         id -> Text,
         hostname -> Text,
@@ -10,3 +96,71 @@ diesel::table! {
         last_seen_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    sessions (id) {
+        id -> Int8,
+        token_hash -> Text,
+        user_id -> Int8,
+        current_tenant_id -> Nullable<Int8>,
+        ip -> Text,
+        user_agent -> Text,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    tenants (id) {
+        id -> Int8,
+        name -> Text,
+        slug -> Text,
+        rubro -> Text,
+        cuit -> Nullable<Text>,
+        iva_condition -> Text,
+        time_zone -> Text,
+        currency -> Text,
+        suspended_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        last_activity_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Int8,
+        email -> Text,
+        password_hash -> Text,
+        display_name -> Text,
+        email_verified_at -> Nullable<Timestamptz>,
+        is_operator -> Bool,
+        password_changed_at -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(account_events -> users (user_id));
+diesel::joinable!(audit_events -> tenants (tenant_id));
+diesel::joinable!(audit_events -> users (actor_id));
+diesel::joinable!(email_tokens -> users (user_id));
+diesel::joinable!(invitations -> tenants (tenant_id));
+diesel::joinable!(memberships -> tenants (tenant_id));
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(sessions -> tenants (current_tenant_id));
+diesel::joinable!(sessions -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    account_events,
+    audit_events,
+    email_tokens,
+    invitations,
+    login_attempts,
+    mail_outbox,
+    memberships,
+    server_instances,
+    sessions,
+    tenants,
+    users,
+);

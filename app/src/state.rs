@@ -18,6 +18,16 @@ pub struct AppState {
     pub monitor: Arc<SystemMonitor>,
     /// Site root, addresses, output name.
     pub leptos_options: LeptosOptions,
+    /// Cookies, links in mails, the development mailbox.
+    pub auth: crate::tenancy::auth::AuthSettings,
+    /// The installation's time zone (the operator's pages; businesses have their own).
+    pub time_zone: chrono_tz::Tz,
+}
+
+/// The installation's time zone name, from the request's state (Buenos Aires outside a request).
+pub fn default_time_zone() -> String {
+    leptos::prelude::use_context::<AppState>()
+        .map_or_else(|| chrono_tz::America::Argentina::Buenos_Aires.name().to_owned(), |s| s.time_zone.name().to_owned())
 }
 
 impl FromRef<AppState> for LeptosOptions {

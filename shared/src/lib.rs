@@ -9,3 +9,4 @@ pub mod money;
 pub mod mqtt_topic;
 pub mod rate;
 pub mod system;
+pub mod tenancy;

@@ -1,0 +1,176 @@
+//! Sign up, log in and out, email confirmation, password reset and change, who am I.
+
+use leptos::prelude::*;
+use shared::tenancy::dto::Viewer;
+
+use crate::error::AppError;
+
+/// Who is signed in and in which business; `None` for visitors.
+#[server(prefix = "/api/tenancy", endpoint = "get_viewer")]
+pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
+    use diesel_async::AsyncConnection;
+    use shared::tenancy::dto::{BusinessChoice, CurrentBusiness};
+    use shared::tenancy::{Role, business::Rubro};
+
+    use crate::tenancy::{auth, db::memberships};
+
+    let mut conn = crate::db::conn().await?;
+    let Some(user) = auth::current_session(&mut conn).await? else { return Ok(None) };
+    let all = conn
+        .transaction(async |conn| {
+            user.enter(conn).await?;
+            memberships::all_of_user(conn, user.user_id).await.map_err(AppError::from)
+        })
+        .await?;
+    let role = |code: &str| Role::from_code(code).unwrap_or(Role::Viewer);
+    let current = all.iter().find(|m| Some(m.tenant_id) == user.current_tenant_id).map(|m| CurrentBusiness {
+        tenant_id: m.tenant_id,
+        name: m.tenant_name.clone(),
+        rubro: Rubro::from_code(&m.rubro).unwrap_or(Rubro::Otro),
+        role: role(&m.role),
+        suspended: m.suspended_at.is_some(),
+    });
+    Ok(Some(Viewer {
+        user_id: user.user_id,
+        email: user.email,
+        display_name: user.display_name,
+        email_verified: user.email_verified,
+        is_operator: user.is_operator,
+        current,
+        businesses: all
+            .iter()
+            .map(|m| BusinessChoice { tenant_id: m.tenant_id, name: m.tenant_name.clone(), role: role(&m.role) })
+            .collect(),
+    }))
+}
+
+/// Creates an account and its business, signs in and goes to the business' page.
+#[server(prefix = "/api/tenancy", endpoint = "sign_up")]
+pub async fn sign_up(
+    email: String,
+    password: String,
+    display_name: String,
+    business_name: String,
+    rubro: String,
+    #[server(default)] cuit: String,
+    iva_condition: String,
+) -> Result<(), AppError> {
+    use crate::tenancy::{auth, service};
+    let meta = auth::request_meta();
+    let mut conn = crate::db::conn().await?;
+    let form = service::SignUp { email, password, display_name, business_name, rubro, cuit, iva_condition };
+    let token = service::sign_up(&mut conn, form, &meta).await?;
+    auth::set_session_cookie(&token);
+    leptos_axum::redirect("/negocio");
+    Ok(())
+}
+
+/// Signs in. `next` is where to go after (a path on this site; anything else goes home).
+#[server(prefix = "/api/tenancy", endpoint = "log_in")]
+pub async fn log_in(email: String, password: String, #[server(default)] next: String) -> Result<(), AppError> {
+    use crate::tenancy::{auth, service};
+    let meta = auth::request_meta();
+    let mut conn = crate::db::conn().await?;
+    let token = service::log_in(&mut conn, &email, password, &meta).await?;
+    auth::set_session_cookie(&token);
+    leptos_axum::redirect(safe_next(&next));
+    Ok(())
+}
+
+/// A local path to go to after signing in; `/` for anything that could leave the site.
+pub fn safe_next(next: &str) -> &str {
+    let local = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.contains("://");
+    if local { next } else { "/" }
+}
+
+/// Ends this browser's session.
+#[server(prefix = "/api/tenancy", endpoint = "log_out")]
+pub async fn log_out() -> Result<(), AppError> {
+    use crate::tenancy::{auth, db::audit, db::sessions};
+    let mut conn = crate::db::conn().await?;
+    if let Some(user) = auth::current_session(&mut conn).await? {
+        sessions::revoke(&mut conn, user.user_id, user.session_id).await?;
+        audit::record_account(&mut conn, user.user_id, "logout", "", &auth::request_meta().ip).await?;
+    }
+    auth::clear_session_cookie();
+    leptos_axum::redirect("/ingresar");
+    Ok(())
+}
+
+/// Mails a password reset link if the account exists (the answer never says whether it does).
+#[server(prefix = "/api/tenancy", endpoint = "request_password_reset")]
+pub async fn request_password_reset(email: String) -> Result<(), AppError> {
+    use crate::tenancy::{auth, service};
+    let mut conn = crate::db::conn().await?;
+    service::request_reset(&mut conn, &email, &auth::request_meta()).await
+}
+
+/// Sets a new password from a reset link; every other session ends and this browser is signed in.
+#[server(prefix = "/api/tenancy", endpoint = "reset_password")]
+pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
+    use crate::tenancy::{auth, service};
+    let mut conn = crate::db::conn().await?;
+    let session = service::reset_password(&mut conn, &token, password, &auth::request_meta()).await?;
+    auth::set_session_cookie(&session);
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Confirms the email address of the link's account.
+#[server(prefix = "/api/tenancy", endpoint = "verify_email")]
+pub async fn verify_email(token: String) -> Result<(), AppError> {
+    use crate::tenancy::{auth, service};
+    let mut conn = crate::db::conn().await?;
+    service::verify_email(&mut conn, &token, &auth::request_meta()).await
+}
+
+/// Mails a new confirmation link to the signed-in account.
+#[server(prefix = "/api/tenancy", endpoint = "resend_verification")]
+pub async fn resend_verification() -> Result<(), AppError> {
+    use crate::tenancy::{auth, service};
+    let user = auth::require_login().await?;
+    let mut conn = crate::db::conn().await?;
+    service::resend_verification(&mut conn, &user, &auth::request_meta()).await
+}
+
+/// Changes the signed-in account's password; its other sessions end.
+#[server(prefix = "/api/tenancy", endpoint = "change_password")]
+pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+    use crate::tenancy::{auth, service};
+    let user = auth::require_login().await?;
+    let mut conn = crate::db::conn().await?;
+    service::change_password(&mut conn, &user, current_password, new_password, &auth::request_meta()).await
+}
+
+/// Moves this session to another business the account belongs to.
+#[server(prefix = "/api/tenancy", endpoint = "switch_business")]
+pub async fn switch_business(tenant_id: i64) -> Result<(), AppError> {
+    use diesel_async::AsyncConnection;
+
+    use crate::tenancy::{auth, db::memberships, db::sessions};
+    let user = auth::require_login().await?;
+    let mut conn = crate::db::conn().await?;
+    conn.transaction(async |conn| {
+        user.enter(conn).await?;
+        memberships::of_user_in(conn, user.user_id, tenant_id).await?.ok_or_else(|| AppError::NotFound.reply())?;
+        sessions::set_tenant(conn, user.session_id, tenant_id).await?;
+        Ok::<_, AppError>(())
+    })
+    .await?;
+    leptos_axum::redirect("/negocio");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next("/negocio/miembros"), "/negocio/miembros");
+        assert_eq!(safe_next("https://evil.example"), "/");
+        assert_eq!(safe_next("//evil.example"), "/");
+        assert_eq!(safe_next("/\\evil.example"), "/");
+        assert_eq!(safe_next(""), "/");
+    }
+}

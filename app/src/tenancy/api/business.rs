@@ -1,0 +1,78 @@
+//! The business' settings page.
+
+use leptos::prelude::*;
+use shared::tenancy::dto::BusinessSettings;
+
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+fn to_dto(t: crate::tenancy::db::tenants::Tenant) -> BusinessSettings {
+    use shared::tenancy::business::{IvaCondition, Rubro, format_cuit};
+    BusinessSettings {
+        created_at: crate::db::format_local(t.created_at, &t.time_zone),
+        name: t.name,
+        slug: t.slug,
+        rubro: Rubro::from_code(&t.rubro).unwrap_or(Rubro::Otro),
+        cuit: t.cuit.as_deref().map(format_cuit).unwrap_or_default(),
+        iva_condition: IvaCondition::from_code(&t.iva_condition).unwrap_or(IvaCondition::Monotributo),
+        time_zone: t.time_zone,
+        currency: t.currency,
+    }
+}
+
+/// The current business' settings.
+#[server(prefix = "/api/tenancy", endpoint = "get_business")]
+pub async fn get_business() -> Result<BusinessSettings, AppError> {
+    use diesel_async::AsyncConnection;
+    use shared::tenancy::Permission;
+
+    use crate::tenancy::{auth, db::tenants::Tenant};
+    let scope = auth::require(Permission::BusinessView).await?;
+    let mut conn = crate::db::conn().await?;
+    let tenant = conn
+        .transaction(async |conn| {
+            scope.enter(conn).await?;
+            Tenant::current(conn, &scope).await
+        })
+        .await?;
+    Ok(to_dto(tenant))
+}
+
+/// Changes the current business' name, CUIT, IVA condition and time zone.
+#[server(prefix = "/api/tenancy", endpoint = "update_business")]
+pub async fn update_business(
+    name: String,
+    #[server(default)] cuit: String,
+    iva_condition: String,
+    time_zone: String,
+) -> Result<BusinessSettings, AppError> {
+    use diesel_async::AsyncConnection;
+    use shared::tenancy::{Permission, business};
+
+    use crate::tenancy::{auth, db::audit, db::tenants};
+    let scope = auth::require(Permission::BusinessEdit).await?;
+    let name = business::validate_business_name(&name).map_err(|e| AppError::invalid("name", e))?;
+    let cuit = if cuit.trim().is_empty() {
+        None
+    } else {
+        Some(business::parse_cuit(&cuit).map_err(|e| AppError::invalid("cuit", e))?)
+    };
+    let iva = business::IvaCondition::from_code(&iva_condition)
+        .ok_or_else(|| AppError::invalid("iva_condition", "Elegí la condición frente al IVA."))?;
+    if !business::TIME_ZONES.contains(&time_zone.as_str()) {
+        return Err(AppError::invalid("time_zone", "Elegí una zona horaria de la lista."));
+    }
+    let ip = auth::request_meta().ip;
+    let mut conn = crate::db::conn().await?;
+    let tenant = conn
+        .transaction(async |conn| {
+            scope.enter(conn).await?;
+            let changes =
+                tenants::TenantChanges { name, cuit: cuit.as_deref(), iva_condition: iva.code(), time_zone: &time_zone };
+            let t = tenants::Tenant::update(conn, &scope, &changes).await?;
+            audit::record(conn, &scope, "business_updated", name, &ip).await?;
+            Ok::<_, AppError>(t)
+        })
+        .await?;
+    Ok(to_dto(tenant))
+}

@@ -1,0 +1,51 @@
+//! "Mis sesiones": the signed-in account's open sessions, and closing them.
+
+use leptos::prelude::*;
+use shared::tenancy::dto::SessionEntry;
+
+use crate::error::AppError;
+
+/// The account's open sessions, this one marked.
+#[server(prefix = "/api/tenancy", endpoint = "list_my_sessions")]
+pub async fn list_my_sessions() -> Result<Vec<SessionEntry>, AppError> {
+    use crate::tenancy::{auth, db::sessions};
+    let user = auth::require_login().await?;
+    let mut conn = crate::db::conn().await?;
+    let tz = crate::state::default_time_zone();
+    let rows = sessions::list(&mut conn, user.user_id).await?;
+    Ok(rows
+        .into_iter()
+        .map(|s| SessionEntry {
+            id: s.id,
+            current: s.id == user.session_id,
+            user_agent: s.user_agent,
+            ip: s.ip,
+            created_at: crate::db::format_local(s.created_at, &tz),
+            last_seen_at: crate::db::format_local(s.last_seen_at, &tz),
+        })
+        .collect())
+}
+
+/// Closes one of the account's sessions (another account's id is "not found").
+#[server(prefix = "/api/tenancy", endpoint = "revoke_session")]
+pub async fn revoke_session(session_id: i64) -> Result<(), AppError> {
+    use crate::tenancy::{auth, db::audit, db::sessions};
+    let user = auth::require_login().await?;
+    let mut conn = crate::db::conn().await?;
+    if !sessions::revoke(&mut conn, user.user_id, session_id).await? {
+        return Err(AppError::NotFound.reply());
+    }
+    audit::record_account(&mut conn, user.user_id, "sessions_revoked", "1", &auth::request_meta().ip).await?;
+    Ok(())
+}
+
+/// Closes every session of the account except this one; returns how many.
+#[server(prefix = "/api/tenancy", endpoint = "revoke_other_sessions")]
+pub async fn revoke_other_sessions() -> Result<usize, AppError> {
+    use crate::tenancy::{auth, db::audit, db::sessions};
+    let user = auth::require_login().await?;
+    let mut conn = crate::db::conn().await?;
+    let n = sessions::revoke_others(&mut conn, user.user_id, Some(user.session_id)).await?;
+    audit::record_account(&mut conn, user.user_id, "sessions_revoked", &n.to_string(), &auth::request_meta().ip).await?;
+    Ok(n)
+}

@@ -1,0 +1,113 @@
+//! Passwords (argon2id with explicit parameters, hashed on a blocking thread so a login never
+//! stalls the async runtime) and random tokens (cookies, email links) stored only as SHA-256.
+
+use std::sync::OnceLock;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+use crate::error::AppError;
+
+/// argon2id, 19 MiB, 2 passes, 1 lane: OWASP's recommended minimum (2025). About 40 ms per
+/// hash on one core of the development machine; see docs/SECURITY.md.
+pub const ARGON2_MEMORY_KIB: u32 = 19 * 1024;
+/// Passes over memory.
+pub const ARGON2_ITERATIONS: u32 = 2;
+/// Lanes.
+pub const ARGON2_PARALLELISM: u32 = 1;
+
+/// The configured hasher.
+pub struct PasswordHasher;
+
+impl PasswordHasher {
+    fn argon2() -> Argon2<'static> {
+        let params = Params::new(ARGON2_MEMORY_KIB, ARGON2_ITERATIONS, ARGON2_PARALLELISM, None)
+            .unwrap_or_else(|_| Params::default());
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+    }
+
+    /// Hashes synchronously (call from a blocking thread).
+    pub fn hash_blocking(password: &str) -> Result<String, argon2::password_hash::Error> {
+        let salt_bytes: [u8; 16] = rand::random();
+        let salt = SaltString::encode_b64(&salt_bytes)?;
+        Ok(Self::argon2().hash_password(password.as_bytes(), &salt)?.to_string())
+    }
+
+    /// Verifies synchronously. A hash that does not parse never matches.
+    pub fn verify_blocking(password: &str, hash: &str) -> bool {
+        PasswordHash::new(hash).is_ok_and(|parsed| Self::argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+    }
+
+    /// A hash of a random password with the same parameters: checked when the email is
+    /// unknown, so unknown accounts and wrong passwords take the same time.
+    fn dummy() -> &'static str {
+        static DUMMY: OnceLock<String> = OnceLock::new();
+        DUMMY.get_or_init(|| Self::hash_blocking(&new_token()).unwrap_or_default())
+    }
+}
+
+/// Hashes `password` on a blocking thread.
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || PasswordHasher::hash_blocking(&password))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)
+}
+
+/// Checks `password` against `hash`, or against a dummy hash when there is no account, on a
+/// blocking thread. Same work either way.
+pub async fn verify_password(password: String, hash: Option<String>) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || match hash {
+        Some(hash) => PasswordHasher::verify_blocking(&password, &hash),
+        None => {
+            let _ = PasswordHasher::verify_blocking(&password, PasswordHasher::dummy());
+            false
+        }
+    })
+    .await
+    .map_err(AppError::internal)
+}
+
+/// 32 random bytes, URL-safe base64 (43 characters): a session cookie or an email link.
+pub fn new_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// SHA-256 of a token, hex: what the database stores instead of the token.
+pub fn token_hash(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    let mut hex = String::with_capacity(64);
+    for b in digest {
+        use std::fmt::Write;
+        let _ = write!(hex, "{b:02x}");
+    }
+    hex
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_verifies_its_password_only() {
+        let hash = PasswordHasher::hash_blocking("caballo correcto").unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(PasswordHasher::verify_blocking("caballo correcto", &hash));
+        assert!(!PasswordHasher::verify_blocking("caballo incorrecto", &hash));
+        assert!(!PasswordHasher::verify_blocking("caballo correcto", "not a hash"));
+    }
+
+    #[test]
+    fn tokens_are_random_and_hashed_to_hex() {
+        let (a, b) = (new_token(), new_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        let h = token_hash(&a);
+        assert_eq!(h.len(), 64);
+        assert!(h.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert_eq!(token_hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+}

@@ -1,0 +1,181 @@
+//! The guards server functions start with. A [`TenantScope`] can only be built here, after the
+//! session's membership in its business is checked and the role allows the permission; queries
+//! of tenant-owned tables take one and filter by it, and [`TenantScope::enter`] sets
+//! `app.tenant_id` in the transaction so row-level security agrees.
+
+use diesel::sql_types::Text;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use shared::tenancy::{Permission, Role};
+
+use crate::error::AppError;
+use crate::tenancy::db::{memberships, sessions::ActiveSession, tenants::Tenant};
+
+/// The signed-in account behind the request's cookie.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    /// The session row.
+    pub session_id: i64,
+    /// The account.
+    pub user_id: i64,
+    /// Its email.
+    pub email: String,
+    /// Its name.
+    pub display_name: String,
+    /// Whether the email was confirmed.
+    pub email_verified: bool,
+    /// The platform operator.
+    pub is_operator: bool,
+    /// The business the session works in.
+    pub current_tenant_id: Option<i64>,
+}
+
+impl SessionUser {
+    /// Sets `app.user_id` in the caller's transaction (lets the account read its own
+    /// memberships across businesses, nothing else).
+    pub async fn enter(&self, conn: &mut AsyncPgConnection) -> diesel::QueryResult<()> {
+        Self::enter_user_id(conn, self.user_id).await
+    }
+
+    /// [`SessionUser::enter`] for an account that has no session yet (logging in).
+    pub async fn enter_user_id(conn: &mut AsyncPgConnection, user_id: i64) -> diesel::QueryResult<()> {
+        set_config(conn, "app.user_id", &user_id.to_string()).await
+    }
+}
+
+/// Sets `app.invitation_hash`: the request holds that invitation's link and may read it.
+pub async fn set_invitation_hash(conn: &mut AsyncPgConnection, hash: &str) -> diesel::QueryResult<()> {
+    set_config(conn, "app.invitation_hash", hash).await
+}
+
+/// Permission to work on one business' rows, as one member with one role.
+#[derive(Debug, Clone)]
+pub struct TenantScope {
+    tenant_id: i64,
+    user_id: i64,
+    member_id: i64,
+    role: Role,
+    time_zone: String,
+}
+
+impl TenantScope {
+    /// The business.
+    pub fn tenant_id(&self) -> i64 {
+        self.tenant_id
+    }
+    /// The account acting.
+    pub fn user_id(&self) -> i64 {
+        self.user_id
+    }
+    /// Its membership in the business.
+    pub fn member_id(&self) -> i64 {
+        self.member_id
+    }
+    /// Its role there.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+    /// The business' time zone (for showing times).
+    pub fn time_zone(&self) -> &str {
+        &self.time_zone
+    }
+
+    /// Sets `app.tenant_id` and `app.user_id` for the rest of the caller's transaction.
+    pub async fn enter(&self, conn: &mut AsyncPgConnection) -> diesel::QueryResult<()> {
+        set_config(conn, "app.tenant_id", &self.tenant_id.to_string()).await?;
+        set_config(conn, "app.user_id", &self.user_id.to_string()).await
+    }
+
+    /// The scope of a member who just joined (sign-up, accepted invitation): built by the
+    /// tenancy code itself, right after it wrote that membership in the same transaction.
+    pub(crate) fn for_new_member(tenant_id: i64, user_id: i64, member_id: i64, role: Role, time_zone: String) -> Self {
+        Self { tenant_id, user_id, member_id, role, time_zone }
+    }
+}
+
+/// Permission to act as the platform operator (every business, read and suspend).
+#[derive(Debug, Clone)]
+pub struct OperatorScope {
+    user_id: i64,
+}
+
+impl OperatorScope {
+    /// The operator's account.
+    pub fn user_id(&self) -> i64 {
+        self.user_id
+    }
+
+    /// Sets `app.operator` for the rest of the caller's transaction.
+    pub async fn enter(&self, conn: &mut AsyncPgConnection) -> diesel::QueryResult<()> {
+        set_config(conn, "app.operator", "on").await?;
+        set_config(conn, "app.user_id", &self.user_id.to_string()).await
+    }
+}
+
+/// `set_config(name, value, true)`: local to the current transaction.
+pub(crate) async fn set_config(conn: &mut AsyncPgConnection, name: &str, value: &str) -> diesel::QueryResult<()> {
+    diesel::sql_query("SELECT set_config($1, $2, true)")
+        .bind::<Text, _>(name)
+        .bind::<Text, _>(value)
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// The session behind the request's cookie, if it is live. Records its activity.
+pub async fn current_session(conn: &mut AsyncPgConnection) -> Result<Option<SessionUser>, AppError> {
+    let Some(token) = super::session_token() else { return Ok(None) };
+    let Some(session) = ActiveSession::find(conn, &super::token_hash(&token)).await? else { return Ok(None) };
+    session.touch(conn).await?;
+    Ok(Some(SessionUser {
+        session_id: session.id,
+        user_id: session.user_id,
+        email: session.email,
+        display_name: session.display_name,
+        email_verified: session.email_verified_at.is_some(),
+        is_operator: session.is_operator,
+        current_tenant_id: session.current_tenant_id,
+    }))
+}
+
+/// The signed-in account, or [`AppError::Unauthenticated`].
+pub async fn require_login() -> Result<SessionUser, AppError> {
+    let mut conn = crate::db::conn().await?;
+    current_session(&mut conn).await?.ok_or_else(|| AppError::Unauthenticated.reply())
+}
+
+/// The signed-in operator, or `Unauthenticated`/`Forbidden`.
+pub async fn require_operator() -> Result<OperatorScope, AppError> {
+    let user = require_login().await?;
+    if user.is_operator { Ok(OperatorScope { user_id: user.user_id }) } else { Err(AppError::Forbidden.reply()) }
+}
+
+/// A scope on the session's current business if its role there allows `permission`.
+/// No session: `Unauthenticated`; no business, no membership, or a role that may not:
+/// `Forbidden`; a suspended business: `Suspended`.
+pub async fn require(permission: Permission) -> Result<TenantScope, AppError> {
+    let mut conn = crate::db::conn().await?;
+    let user = current_session(&mut conn).await?.ok_or_else(|| AppError::Unauthenticated.reply())?;
+    let tenant_id = user.current_tenant_id.ok_or_else(|| AppError::Forbidden.reply())?;
+    conn.transaction(async |conn| {
+        set_config(conn, "app.user_id", &user.user_id.to_string()).await?;
+        set_config(conn, "app.tenant_id", &tenant_id.to_string()).await?;
+        let membership = memberships::of_user_in(conn, user.user_id, tenant_id).await?.ok_or_else(|| AppError::Forbidden.reply())?;
+        if membership.suspended_at.is_some() {
+            return Err(AppError::Suspended.reply());
+        }
+        let role = Role::from_code(&membership.role).ok_or_else(|| AppError::internal("unknown role code"))?;
+        if !role.allows(permission) {
+            return Err(AppError::Forbidden.reply());
+        }
+        let scope = TenantScope {
+            tenant_id,
+            user_id: user.user_id,
+            member_id: membership.id,
+            role,
+            time_zone: membership.time_zone,
+        };
+        Tenant::touch(conn, &scope).await?;
+        Ok(scope)
+    })
+    .await
+}

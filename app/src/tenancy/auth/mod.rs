@@ -1,0 +1,27 @@
+//! Who is asking and what they may do: password hashing, session cookies, the request's
+//! address, and the guards every server function starts with ([`require`] for a business,
+//! [`require_operator`] for the platform operator, [`require_login`] for account pages).
+
+mod crypto;
+mod guard;
+mod request;
+
+pub use crypto::{PasswordHasher, hash_password, new_token, token_hash, verify_password};
+pub use guard::{
+    OperatorScope, SessionUser, TenantScope, current_session, require, require_login, require_operator, set_invitation_hash,
+};
+pub use request::{RequestMeta, clear_session_cookie, request_meta, session_token, set_session_cookie};
+
+/// Settings the auth code needs from the server's configuration.
+#[derive(Debug, Clone, Default)]
+pub struct AuthSettings {
+    /// The site's public origin (`https://app.example.com`), used for links in mails and the
+    /// CSRF check. `None`: taken from each request's `Host`.
+    pub public_url: Option<String>,
+    /// Mark cookies `Secure` (the site is served over TLS).
+    pub secure_cookies: bool,
+    /// No SMTP configured: mails are logged and shown on the development mailbox page.
+    pub dev_mailbox: bool,
+    /// Take the client's address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_forwarded: bool,
+}

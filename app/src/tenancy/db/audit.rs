@@ -1,0 +1,104 @@
+//! The audit log: security events of a business (role changes, invitations, removals, settings)
+//! and of accounts (logins, failed logins, password changes). Owners read both for their members.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::schema::{account_events, audit_events, memberships, users};
+use crate::tenancy::auth::TenantScope;
+
+/// How many events the audit page shows.
+pub const AUDIT_PAGE: i64 = 200;
+
+/// Records an event in the scope's business.
+pub async fn record(conn: &mut AsyncPgConnection, scope: &TenantScope, action: &str, detail: &str, ip: &str) -> QueryResult<()> {
+    diesel::insert_into(audit_events::table)
+        .values((
+            audit_events::tenant_id.eq(scope.tenant_id()),
+            audit_events::actor_id.eq(scope.user_id()),
+            audit_events::action.eq(action),
+            audit_events::detail.eq(detail),
+            audit_events::ip.eq(ip),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Records an event of an account.
+pub async fn record_account(conn: &mut AsyncPgConnection, user_id: i64, action: &str, detail: &str, ip: &str) -> QueryResult<()> {
+    diesel::insert_into(account_events::table)
+        .values((
+            account_events::user_id.eq(user_id),
+            account_events::action.eq(action),
+            account_events::detail.eq(detail),
+            account_events::ip.eq(ip),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// One event for the page.
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub at: DateTime<Utc>,
+    pub actor: Option<String>,
+    pub action: String,
+    pub detail: String,
+    pub ip: String,
+}
+
+/// The scope's events and its current members' account events, newest first.
+pub async fn list(conn: &mut AsyncPgConnection, scope: &TenantScope) -> QueryResult<Vec<EventRow>> {
+    let business: Vec<(DateTime<Utc>, Option<String>, String, String, String)> = audit_events::table
+        .left_join(users::table)
+        .filter(audit_events::tenant_id.eq(scope.tenant_id()))
+        .order(audit_events::at.desc())
+        .limit(AUDIT_PAGE)
+        .select((audit_events::at, users::email.nullable(), audit_events::action, audit_events::detail, audit_events::ip))
+        .load(conn)
+        .await?;
+    let members = memberships::table.filter(memberships::tenant_id.eq(scope.tenant_id())).select(memberships::user_id);
+    let accounts: Vec<(DateTime<Utc>, String, String, String, String)> = account_events::table
+        .inner_join(users::table)
+        .filter(account_events::user_id.eq_any(members))
+        .order(account_events::at.desc())
+        .limit(AUDIT_PAGE)
+        .select((account_events::at, users::email, account_events::action, account_events::detail, account_events::ip))
+        .load(conn)
+        .await?;
+    let mut rows: Vec<EventRow> = business
+        .into_iter()
+        .map(|(at, actor, action, detail, ip)| EventRow { at, actor, action, detail, ip })
+        .chain(accounts.into_iter().map(|(at, actor, action, detail, ip)| EventRow { at, actor: Some(actor), action, detail, ip }))
+        .collect();
+    rows.sort_by(|a, b| b.at.cmp(&a.at));
+    rows.truncate(usize::try_from(AUDIT_PAGE).unwrap_or(200));
+    Ok(rows)
+}
+
+/// The Spanish label of an action code.
+pub fn action_label(action: &str) -> &str {
+    match action {
+        "login" => "Inicio de sesión",
+        "login_failed" => "Intento de inicio de sesión fallido",
+        "logout" => "Cierre de sesión",
+        "password_changed" => "Cambio de contraseña",
+        "password_reset" => "Contraseña restablecida por correo",
+        "sessions_revoked" => "Cierre de otras sesiones",
+        "email_verified" => "Correo confirmado",
+        "business_created" => "Negocio creado",
+        "business_updated" => "Datos del negocio modificados",
+        "member_invited" => "Invitación enviada",
+        "invitation_revoked" => "Invitación anulada",
+        "invitation_accepted" => "Invitación aceptada",
+        "member_updated" => "Miembro modificado",
+        "role_changed" => "Cambio de rol",
+        "member_removed" => "Miembro quitado",
+        "business_suspended" => "Negocio suspendido por la plataforma",
+        "business_reinstated" => "Negocio reactivado por la plataforma",
+        other => other,
+    }
+}

@@ -1,0 +1,178 @@
+//! Members of a business: their role and their staff record (name, phone, bookable).
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use shared::tenancy::Role;
+
+use crate::schema::{memberships, tenants, users};
+use crate::tenancy::auth::TenantScope;
+
+/// A member with their account's email.
+#[derive(Debug, Clone, Queryable)]
+pub struct MemberRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub role: String,
+    pub display_name: String,
+    pub phone: Option<String>,
+    pub is_professional: bool,
+    pub created_at: DateTime<Utc>,
+    pub email: String,
+}
+
+impl MemberRow {
+    /// The role (unknown codes cannot exist: the table checks them).
+    pub fn role(&self) -> Role {
+        Role::from_code(&self.role).unwrap_or(Role::Viewer)
+    }
+}
+
+/// A membership to create.
+#[derive(Insertable)]
+#[diesel(table_name = memberships)]
+pub struct NewMembership<'a> {
+    pub tenant_id: i64,
+    pub user_id: i64,
+    pub role: &'a str,
+    pub display_name: &'a str,
+}
+
+/// What the members page may change about someone.
+#[derive(AsChangeset)]
+#[diesel(table_name = memberships, treat_none_as_null = true)]
+pub struct MemberChanges<'a> {
+    pub role: &'a str,
+    pub display_name: &'a str,
+    pub phone: Option<&'a str>,
+    pub is_professional: bool,
+}
+
+/// A membership joined with its business, for the session's checks and the switcher.
+#[derive(Debug, Clone, Queryable)]
+pub struct MembershipOf {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub role: String,
+    pub tenant_name: String,
+    pub rubro: String,
+    pub time_zone: String,
+    pub suspended_at: Option<DateTime<Utc>>,
+}
+
+/// Adds a member (sign-up, accepted invitation). The caller has entered that tenant.
+pub async fn create(conn: &mut AsyncPgConnection, new: &NewMembership<'_>) -> QueryResult<i64> {
+    diesel::insert_into(memberships::table).values(new).returning(memberships::id).get_result(conn).await
+}
+
+/// The account's membership in `tenant_id`, with the business (the membership check).
+pub async fn of_user_in(conn: &mut AsyncPgConnection, user_id: i64, tenant_id: i64) -> QueryResult<Option<MembershipOf>> {
+    memberships::table
+        .inner_join(tenants::table)
+        .filter(memberships::user_id.eq(user_id))
+        .filter(memberships::tenant_id.eq(tenant_id))
+        .select((
+            memberships::id,
+            memberships::tenant_id,
+            memberships::role,
+            tenants::name,
+            tenants::rubro,
+            tenants::time_zone,
+            tenants::suspended_at,
+        ))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Every business the account belongs to, by name.
+pub async fn all_of_user(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<Vec<MembershipOf>> {
+    memberships::table
+        .inner_join(tenants::table)
+        .filter(memberships::user_id.eq(user_id))
+        .order(tenants::name.asc())
+        .select((
+            memberships::id,
+            memberships::tenant_id,
+            memberships::role,
+            tenants::name,
+            tenants::rubro,
+            tenants::time_zone,
+            tenants::suspended_at,
+        ))
+        .load(conn)
+        .await
+}
+
+fn member_columns() -> (
+    memberships::id,
+    memberships::user_id,
+    memberships::role,
+    memberships::display_name,
+    memberships::phone,
+    memberships::is_professional,
+    memberships::created_at,
+    users::email,
+) {
+    (
+        memberships::id,
+        memberships::user_id,
+        memberships::role,
+        memberships::display_name,
+        memberships::phone,
+        memberships::is_professional,
+        memberships::created_at,
+        users::email,
+    )
+}
+
+/// The scope's members, owners first, then by name.
+pub async fn list(conn: &mut AsyncPgConnection, scope: &TenantScope) -> QueryResult<Vec<MemberRow>> {
+    memberships::table
+        .inner_join(users::table)
+        .filter(memberships::tenant_id.eq(scope.tenant_id()))
+        .order((memberships::display_name.asc(), memberships::id.asc()))
+        .select(member_columns())
+        .load(conn)
+        .await
+}
+
+/// One member of the scope's business.
+pub async fn get(conn: &mut AsyncPgConnection, scope: &TenantScope, id: i64) -> QueryResult<MemberRow> {
+    memberships::table
+        .inner_join(users::table)
+        .filter(memberships::tenant_id.eq(scope.tenant_id()))
+        .filter(memberships::id.eq(id))
+        .select(member_columns())
+        .first(conn)
+        .await
+}
+
+/// Whether `email` already belongs to the scope's business.
+pub async fn email_is_member(conn: &mut AsyncPgConnection, scope: &TenantScope, email: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        memberships::table
+            .inner_join(users::table)
+            .filter(memberships::tenant_id.eq(scope.tenant_id()))
+            .filter(users::email.eq(email)),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// Changes a member of the scope's business.
+pub async fn update(conn: &mut AsyncPgConnection, scope: &TenantScope, id: i64, changes: &MemberChanges<'_>) -> QueryResult<()> {
+    diesel::update(memberships::table.filter(memberships::tenant_id.eq(scope.tenant_id())).filter(memberships::id.eq(id)))
+        .set(changes)
+        .execute(conn)
+        .await
+        .and_then(|n| if n == 1 { Ok(()) } else { Err(diesel::result::Error::NotFound) })
+}
+
+/// Removes a member from the scope's business.
+pub async fn remove(conn: &mut AsyncPgConnection, scope: &TenantScope, id: i64) -> QueryResult<()> {
+    diesel::delete(memberships::table.filter(memberships::tenant_id.eq(scope.tenant_id())).filter(memberships::id.eq(id)))
+        .execute(conn)
+        .await
+        .and_then(|n| if n == 1 { Ok(()) } else { Err(diesel::result::Error::NotFound) })
+}

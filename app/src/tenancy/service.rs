@@ -1,0 +1,372 @@
+//! The tenancy operations that take several steps (sign up, log in, accept an invitation,
+//! reset a password), each in one transaction. Server functions stay thin and call these.
+
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use shared::tenancy::{Role, account, business};
+
+use crate::error::AppError;
+use crate::tenancy::auth::{self, RequestMeta, SessionUser, TenantScope};
+use crate::tenancy::db::{self, audit, email_tokens, email_tokens::Purpose, invitations, login_attempts, mail, memberships, sessions, tenants, users};
+
+/// What a sign-up form sends.
+#[derive(Debug, Clone)]
+pub struct SignUp {
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+    pub business_name: String,
+    pub rubro: String,
+    pub cuit: String,
+    pub iva_condition: String,
+}
+
+/// Checked sign-up fields.
+struct CheckedSignUp {
+    email: String,
+    display_name: String,
+    business_name: String,
+    rubro: business::Rubro,
+    cuit: Option<String>,
+    iva: business::IvaCondition,
+}
+
+fn check_sign_up(form: &SignUp) -> Result<CheckedSignUp, AppError> {
+    let email = account::normalize_email(&form.email).map_err(|e| AppError::invalid("email", e))?;
+    let display_name = account::validate_display_name(&form.display_name).map_err(|e| AppError::invalid("display_name", e))?;
+    account::validate_password(&form.password, &email).map_err(|e| AppError::invalid("password", e))?;
+    let business_name =
+        business::validate_business_name(&form.business_name).map_err(|e| AppError::invalid("business_name", e))?;
+    let rubro = business::Rubro::from_code(&form.rubro).ok_or_else(|| AppError::invalid("rubro", "Elegí el rubro de tu negocio."))?;
+    let cuit = if form.cuit.trim().is_empty() {
+        None
+    } else {
+        Some(business::parse_cuit(&form.cuit).map_err(|e| AppError::invalid("cuit", e))?)
+    };
+    let iva = business::IvaCondition::from_code(&form.iva_condition)
+        .ok_or_else(|| AppError::invalid("iva_condition", "Elegí la condición frente al IVA."))?;
+    Ok(CheckedSignUp {
+        email,
+        display_name: display_name.to_owned(),
+        business_name: business_name.to_owned(),
+        rubro,
+        cuit,
+        iva,
+    })
+}
+
+/// Creates the account, its business (owner) and a session; queues the verification mail.
+/// Returns the session token for the cookie.
+pub async fn sign_up(conn: &mut AsyncPgConnection, form: SignUp, meta: &RequestMeta) -> Result<String, AppError> {
+    let checked = check_sign_up(&form)?;
+    let hash = auth::hash_password(form.password).await?;
+    let token = auth::new_token();
+    let verify = auth::new_token();
+    conn.transaction(async |conn| {
+        let user = users::User::create(
+            conn,
+            &users::NewUser { email: &checked.email, password_hash: &hash, display_name: &checked.display_name, is_operator: false },
+        )
+        .await
+        .map_err(|e| {
+            if db::is_unique_violation(&e, "users_email_key") {
+                AppError::invalid("email", "Ya hay una cuenta con ese correo. Iniciá sesión o restablecé la contraseña.")
+            } else {
+                AppError::from(e)
+            }
+        })?;
+        let scope = create_business(conn, &checked, user.id).await?;
+        audit::record(conn, &scope, "business_created", &checked.business_name, &meta.ip).await?;
+        sessions::create(conn, &auth::token_hash(&token), user.id, Some(scope.tenant_id()), &meta.ip, &meta.user_agent).await?;
+        audit::record_account(conn, user.id, "login", "alta de cuenta", &meta.ip).await?;
+        queue_verification(conn, &user, &verify, meta).await?;
+        Ok::<_, AppError>(())
+    })
+    .await?;
+    Ok(token)
+}
+
+/// Inserts the business under a free slug and its owner membership; returns the owner's scope.
+async fn create_business(conn: &mut AsyncPgConnection, form: &CheckedSignUp, user_id: i64) -> Result<TenantScope, AppError> {
+    let id = tenants::Tenant::reserve_id(conn).await?;
+    let scope = TenantScope::for_new_member(id, user_id, 0, Role::Owner, String::new());
+    scope.enter(conn).await?;
+    let base = business::slugify(&form.business_name);
+    let mut created = None;
+    for attempt in 0..20_u32 {
+        let slug = match attempt {
+            0 => base.clone(),
+            1..=9 => format!("{base}-{}", attempt + 1),
+            _ => format!("{base}-{:04x}", rand::random::<u16>()),
+        };
+        let new = tenants::NewTenant {
+            id,
+            name: &form.business_name,
+            slug: &slug,
+            rubro: form.rubro.code(),
+            cuit: form.cuit.as_deref(),
+            iva_condition: form.iva.code(),
+        };
+        if let Some(t) = tenants::Tenant::create(conn, &new).await? {
+            created = Some(t);
+            break;
+        }
+    }
+    let tenant = created.ok_or_else(|| AppError::invalid("business_name", "Probá con otro nombre para el negocio."))?;
+    let member_id = memberships::create(
+        conn,
+        &memberships::NewMembership { tenant_id: id, user_id, role: Role::Owner.code(), display_name: &form.display_name },
+    )
+    .await?;
+    Ok(TenantScope::for_new_member(id, user_id, member_id, Role::Owner, tenant.time_zone))
+}
+
+async fn queue_verification(conn: &mut AsyncPgConnection, user: &users::User, token: &str, meta: &RequestMeta) -> Result<(), AppError> {
+    email_tokens::issue(conn, user.id, Purpose::VerifyEmail, &auth::token_hash(token)).await?;
+    let (subject, body) =
+        super::mails::verify_email(&user.display_name, &format!("{}/verificar-correo?token={token}", meta.site_url));
+    mail::enqueue(conn, &user.email, &subject, &body).await?;
+    Ok(())
+}
+
+/// The message for both an unknown email and a wrong password.
+pub const BAD_CREDENTIALS: &str = "El correo o la contraseña no son correctos.";
+/// The message when a limit is reached.
+pub const TOO_MANY_ATTEMPTS: &str =
+    "Demasiados intentos. Esperá 15 minutos o restablecé tu contraseña con «¿Olvidaste tu contraseña?».";
+
+/// Checks the credentials (same work and answer for unknown accounts) within the rate limits and
+/// starts a session in the account's first business. Returns the session token.
+pub async fn log_in(conn: &mut AsyncPgConnection, email: &str, password: String, meta: &RequestMeta) -> Result<String, AppError> {
+    let email = account::normalize_email(email).map_err(|e| AppError::invalid("email", e))?;
+    if password.is_empty() {
+        return Err(AppError::invalid("password", "Escribí tu contraseña."));
+    }
+    if login_attempts::is_limited(conn, &email, &meta.ip).await? {
+        return Err(AppError::invalid("password", TOO_MANY_ATTEMPTS));
+    }
+    let user = users::User::by_email(conn, &email).await?;
+    let matches = auth::verify_password(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let Some(user) = user.filter(|_| matches) else {
+        login_attempts::record(conn, &email, &meta.ip, false).await?;
+        if let Some(user) = users::User::by_email(conn, &email).await? {
+            audit::record_account(conn, user.id, "login_failed", "", &meta.ip).await?;
+        }
+        return Err(AppError::invalid("password", BAD_CREDENTIALS));
+    };
+    let token = auth::new_token();
+    conn.transaction(async |conn| {
+        auth::SessionUser::enter_user_id(conn, user.id).await?;
+        let first = memberships::all_of_user(conn, user.id).await?.into_iter().next().map(|m| m.tenant_id);
+        sessions::create(conn, &auth::token_hash(&token), user.id, first, &meta.ip, &meta.user_agent).await?;
+        login_attempts::record(conn, &email, &meta.ip, true).await?;
+        audit::record_account(conn, user.id, "login", "", &meta.ip).await?;
+        Ok::<_, AppError>(())
+    })
+    .await?;
+    Ok(token)
+}
+
+/// Queues a reset link if the account exists; answers the same either way.
+pub async fn request_reset(conn: &mut AsyncPgConnection, email: &str, meta: &RequestMeta) -> Result<(), AppError> {
+    let email = account::normalize_email(email).map_err(|e| AppError::invalid("email", e))?;
+    // The same limit as logins, so the form cannot be used to flood someone's inbox.
+    if login_attempts::is_limited(conn, &email, &meta.ip).await? {
+        return Err(AppError::invalid("email", TOO_MANY_ATTEMPTS));
+    }
+    let Some(user) = users::User::by_email(conn, &email).await? else {
+        login_attempts::record(conn, &email, &meta.ip, false).await?;
+        return Ok(());
+    };
+    let token = auth::new_token();
+    conn.transaction(async |conn| {
+        email_tokens::issue(conn, user.id, Purpose::ResetPassword, &auth::token_hash(&token)).await?;
+        let (subject, body) = super::mails::reset_password(
+            &user.display_name,
+            &format!("{}/restablecer-contrasena?token={token}", meta.site_url),
+        );
+        mail::enqueue(conn, &user.email, &subject, &body).await?;
+        login_attempts::record(conn, &email, &meta.ip, false).await?;
+        Ok::<_, AppError>(())
+    })
+    .await
+}
+
+/// Sets a new password from a reset link, ends every session and starts a new one.
+pub async fn reset_password(conn: &mut AsyncPgConnection, token: &str, password: String, meta: &RequestMeta) -> Result<String, AppError> {
+    let hash_of_link = auth::token_hash(token.trim());
+    let new_session = auth::new_token();
+    // Check the password against the account before hashing (cheap failure first).
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let user_id = email_tokens::consume(conn, Purpose::ResetPassword, &hash_of_link)
+            .await?
+            .ok_or_else(|| AppError::invalid("token", "El enlace no es válido o ya venció. Pedí uno nuevo."))?;
+        let user = users::User::by_id(conn, user_id).await?;
+        account::validate_password(&password, &user.email).map_err(|e| AppError::invalid("password", e))?;
+        let hash = auth::hash_password(password.clone()).await?;
+        users::User::set_password(conn, user.id, &hash).await?;
+        // Following a mailed link proves the address.
+        users::User::mark_verified(conn, user.id).await?;
+        sessions::revoke_others(conn, user.id, None).await?;
+        auth::SessionUser::enter_user_id(conn, user.id).await?;
+        let first = memberships::all_of_user(conn, user.id).await?.into_iter().next().map(|m| m.tenant_id);
+        sessions::create(conn, &auth::token_hash(&new_session), user.id, first, &meta.ip, &meta.user_agent).await?;
+        login_attempts::record(conn, &user.email, &meta.ip, true).await?;
+        audit::record_account(conn, user.id, "password_reset", "", &meta.ip).await?;
+        Ok(())
+    })
+    .await?;
+    Ok(new_session)
+}
+
+/// Changes the password of the signed-in account after checking the current one; other
+/// sessions end.
+pub async fn change_password(
+    conn: &mut AsyncPgConnection,
+    user: &SessionUser,
+    current: String,
+    new: String,
+    meta: &RequestMeta,
+) -> Result<(), AppError> {
+    account::validate_password(&new, &user.email).map_err(|e| AppError::invalid("new_password", e))?;
+    let account = users::User::by_id(conn, user.user_id).await?;
+    if !auth::verify_password(current, Some(account.password_hash)).await? {
+        return Err(AppError::invalid("current_password", "La contraseña actual no es correcta."));
+    }
+    let hash = auth::hash_password(new).await?;
+    conn.transaction(async |conn| {
+        users::User::set_password(conn, user.user_id, &hash).await?;
+        sessions::revoke_others(conn, user.user_id, Some(user.session_id)).await?;
+        audit::record_account(conn, user.user_id, "password_changed", "", &meta.ip).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Confirms an email address from its link.
+pub async fn verify_email(conn: &mut AsyncPgConnection, token: &str, meta: &RequestMeta) -> Result<(), AppError> {
+    let hash = auth::token_hash(token.trim());
+    conn.transaction(async |conn| {
+        let user_id = email_tokens::consume(conn, Purpose::VerifyEmail, &hash)
+            .await?
+            .ok_or_else(|| AppError::invalid("token", "El enlace no es válido o ya venció. Pedí uno nuevo desde «Mi cuenta»."))?;
+        users::User::mark_verified(conn, user_id).await?;
+        audit::record_account(conn, user_id, "email_verified", "", &meta.ip).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Sends a new verification link to the signed-in account.
+pub async fn resend_verification(conn: &mut AsyncPgConnection, user: &SessionUser, meta: &RequestMeta) -> Result<(), AppError> {
+    let account = users::User::by_id(conn, user.user_id).await?;
+    if account.email_verified_at.is_some() {
+        return Ok(());
+    }
+    let token = auth::new_token();
+    conn.transaction(async |conn| queue_verification(conn, &account, &token, meta).await).await
+}
+
+/// Reads an invitation by its link's token (any visitor holding the link may).
+pub async fn invitation_by_token(conn: &mut AsyncPgConnection, token: &str) -> Result<(invitations::InvitationRow, tenants::Tenant), AppError> {
+    let hash = auth::token_hash(token.trim());
+    conn.transaction(async |conn| {
+        auth::set_invitation_hash(conn, &hash).await?;
+        let inv = invitations::by_token(conn, &hash).await?.filter(invitations::InvitationRow::is_open).ok_or_else(|| {
+            AppError::invalid("token", "La invitación no es válida, ya se usó o venció. Pedile a quien te invitó una nueva.")
+        })?;
+        let scope = TenantScope::for_new_member(inv.tenant_id, 0, 0, Role::Viewer, String::new());
+        scope.enter(conn).await?;
+        let tenant = tenants::Tenant::current(conn, &scope).await?;
+        Ok((inv, tenant))
+    })
+    .await
+}
+
+/// Accepts an invitation as `user_id`, whose email must be the invited one; the session moves
+/// to that business. `new_account` says the account was created from this link.
+pub async fn accept_invitation(
+    conn: &mut AsyncPgConnection,
+    token: &str,
+    user_id: i64,
+    session_id: Option<i64>,
+    meta: &RequestMeta,
+) -> Result<i64, AppError> {
+    let hash = auth::token_hash(token.trim());
+    conn.transaction(async |conn| {
+        auth::set_invitation_hash(conn, &hash).await?;
+        let inv = invitations::by_token(conn, &hash)
+            .await?
+            .filter(invitations::InvitationRow::is_open)
+            .ok_or_else(|| AppError::invalid("token", "La invitación no es válida, ya se usó o venció."))?;
+        let user = users::User::by_id(conn, user_id).await?;
+        if user.email != inv.email {
+            return Err(AppError::invalid(
+                "token",
+                format!("Esta invitación es para {}. Iniciá sesión con esa cuenta para aceptarla.", inv.email),
+            ));
+        }
+        let role = Role::from_code(&inv.role).unwrap_or(Role::Viewer);
+        let scope = TenantScope::for_new_member(inv.tenant_id, user.id, 0, role, String::new());
+        scope.enter(conn).await?;
+        let member_id = match memberships::of_user_in(conn, user.id, inv.tenant_id).await? {
+            Some(existing) => existing.id,
+            None => {
+                memberships::create(
+                    conn,
+                    &memberships::NewMembership {
+                        tenant_id: inv.tenant_id,
+                        user_id: user.id,
+                        role: &inv.role,
+                        display_name: &user.display_name,
+                    },
+                )
+                .await?
+            }
+        };
+        let scope = TenantScope::for_new_member(inv.tenant_id, user.id, member_id, role, String::new());
+        invitations::mark_accepted(conn, &scope, inv.id).await?;
+        users::User::mark_verified(conn, user.id).await?;
+        audit::record(conn, &scope, "invitation_accepted", &format!("{} como {}", user.email, role.label()), &meta.ip).await?;
+        if let Some(session_id) = session_id {
+            sessions::set_tenant(conn, session_id, inv.tenant_id).await?;
+        }
+        Ok(inv.tenant_id)
+    })
+    .await
+}
+
+/// Creates an account from an invitation link (the link proves the email) and accepts it.
+/// Returns the new session's token.
+pub async fn sign_up_invited(
+    conn: &mut AsyncPgConnection,
+    token: &str,
+    display_name: &str,
+    password: String,
+    meta: &RequestMeta,
+) -> Result<String, AppError> {
+    let (inv, _) = invitation_by_token(conn, token).await?;
+    let display_name = account::validate_display_name(display_name).map_err(|e| AppError::invalid("display_name", e))?;
+    account::validate_password(&password, &inv.email).map_err(|e| AppError::invalid("password", e))?;
+    let hash = auth::hash_password(password).await?;
+    let session = auth::new_token();
+    conn.transaction(async |conn| {
+        let user = users::User::create(
+            conn,
+            &users::NewUser { email: &inv.email, password_hash: &hash, display_name, is_operator: false },
+        )
+        .await
+        .map_err(|e| {
+            if db::is_unique_violation(&e, "users_email_key") {
+                AppError::invalid("email", "Ya hay una cuenta con ese correo: iniciá sesión para aceptar la invitación.")
+            } else {
+                AppError::from(e)
+            }
+        })?;
+        let tenant_id = accept_invitation(conn, token, user.id, None, meta).await?;
+        sessions::create(conn, &auth::token_hash(&session), user.id, Some(tenant_id), &meta.ip, &meta.user_agent).await?;
+        audit::record_account(conn, user.id, "login", "alta por invitación", &meta.ip).await?;
+        Ok::<_, AppError>(())
+    })
+    .await?;
+    Ok(session)
+}
