@@ -17,6 +17,11 @@ pub struct Config {
     pub database: DatabaseConfig,
     /// MQTT broker and client.
     pub mqtt: MqttConfig,
+    /// Outgoing mail.
+    pub mail: MailConfig,
+    /// Demo accounts and businesses at start-up (`APP_DEMO__SEED`, default false; the run
+    /// script turns it on).
+    pub demo_seed: bool,
     /// IANA zone times are shown in until tenants bring their own (`APP_TIME_ZONE`).
     pub time_zone: chrono_tz::Tz,
 }
@@ -30,13 +35,34 @@ pub struct HttpConfig {
     /// Folder with the built site (`APP_HTTP__SITE_ROOT`, else `LEPTOS_SITE_ROOT`, else
     /// `target/site`).
     pub site_root: PathBuf,
+    /// The site's public origin, `https://app.example.com` (`APP_HTTP__PUBLIC_URL`): links in
+    /// mails, `Secure` cookies when https, and the only `Origin` state-changing requests may
+    /// come from. Unset: each request's own `Host` (development).
+    pub public_url: Option<String>,
+    /// Take the client address from `X-Forwarded-For` (`APP_HTTP__TRUST_FORWARDED`, default
+    /// false: only behind a proxy that overwrites it).
+    pub trust_forwarded: bool,
+}
+
+/// Outgoing mail settings.
+#[derive(Clone)]
+pub struct MailConfig {
+    /// `smtps://user:pass@host:465` or `smtp://user:pass@host:587?tls=required`
+    /// (`APP_MAIL__SMTP_URL`). Unset: mails are logged and listed on `/dev/correos`.
+    pub smtp_url: Option<String>,
+    /// The sender, `Mostrador <no-responder@example.com>` (`APP_MAIL__FROM`).
+    pub from: String,
 }
 
 /// PostgreSQL settings.
 #[derive(Clone)]
 pub struct DatabaseConfig {
     /// `APP_DATABASE__URL`, else `DATABASE_URL`, else the private cluster the run script starts.
+    /// The role that owns the tables: migrations run with it.
     pub url: String,
+    /// The role the application's queries run as (`APP_DATABASE__APP_URL`): it owns nothing and
+    /// is subject to row-level security. Default: `url` with user `mostrador_app`, no password.
+    pub app_url: String,
     /// Connections in the pool (`APP_DATABASE__POOL_SIZE`, default 16).
     pub pool_size: usize,
     /// Run pending migrations at start-up (`APP_DATABASE__MIGRATE`, default true).
@@ -65,7 +91,18 @@ pub struct MqttConfig {
 }
 
 /// The database the run script's private cluster serves.
-pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:54320/mostrador";
+pub const DEFAULT_DATABASE_URL: &str = "postgres://mostrador_owner@127.0.0.1:54320/mostrador";
+
+/// The role the application's queries run as (created by the first migration if missing).
+pub const APP_ROLE: &str = "mostrador_app";
+
+/// `url` with its user replaced by [`APP_ROLE`] and no password.
+pub fn app_role_url(url: &str) -> anyhow::Result<String> {
+    let mut parsed = url::Url::parse(url).context("APP_DATABASE__URL is not a URL")?;
+    parsed.set_username(APP_ROLE).map_err(|()| anyhow::anyhow!("APP_DATABASE__URL has no user part"))?;
+    parsed.set_password(None).map_err(|()| anyhow::anyhow!("APP_DATABASE__URL has no password part"))?;
+    Ok(parsed.to_string())
+}
 
 impl Config {
     /// Reads the process environment.
@@ -84,6 +121,12 @@ impl Config {
                 bail!("APP_MQTT__TOPICS: `{t}` is not a valid MQTT topic filter");
             }
         }
+        let db_url =
+            get("APP_DATABASE__URL").or_else(|| get("DATABASE_URL")).unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        let app_url = match get("APP_DATABASE__APP_URL") {
+            Some(u) => u,
+            None => app_role_url(&db_url)?,
+        };
         let config = Self {
             http: HttpConfig {
                 addr: parse_or("APP_HTTP__ADDR", addr, "127.0.0.1:3000")?,
@@ -91,11 +134,12 @@ impl Config {
                     .or_else(|| get("LEPTOS_SITE_ROOT"))
                     .unwrap_or_else(|| "target/site".into())
                     .into(),
+                public_url: get("APP_HTTP__PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned()),
+                trust_forwarded: parse_or("APP_HTTP__TRUST_FORWARDED", get("APP_HTTP__TRUST_FORWARDED"), "false")?,
             },
             database: DatabaseConfig {
-                url: get("APP_DATABASE__URL")
-                    .or_else(|| get("DATABASE_URL"))
-                    .unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+                url: db_url,
+                app_url,
                 pool_size: parse_or("APP_DATABASE__POOL_SIZE", get("APP_DATABASE__POOL_SIZE"), "16")?,
                 migrate: parse_or("APP_DATABASE__MIGRATE", get("APP_DATABASE__MIGRATE"), "true")?,
             },
@@ -107,8 +151,21 @@ impl Config {
                 topics,
                 client_id: get("APP_MQTT__CLIENT_ID").unwrap_or_else(|| "mostrador-server".into()),
             },
+            mail: MailConfig {
+                smtp_url: get("APP_MAIL__SMTP_URL"),
+                from: get("APP_MAIL__FROM").unwrap_or_else(|| "Mostrador <no-responder@mostrador.local>".into()),
+            },
+            demo_seed: parse_or("APP_DEMO__SEED", get("APP_DEMO__SEED"), "false")?,
             time_zone: parse_or("APP_TIME_ZONE", get("APP_TIME_ZONE"), "America/Argentina/Buenos_Aires")?,
         };
+        if let Some(public) = &config.http.public_url
+            && !(public.starts_with("http://") || public.starts_with("https://"))
+        {
+            bail!("APP_HTTP__PUBLIC_URL must start with http:// or https://");
+        }
+        if config.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            bail!("APP_MAIL__FROM: `{}` is not a mailbox (Name <address>)", config.mail.from);
+        }
         if config.database.pool_size == 0 {
             bail!("APP_DATABASE__POOL_SIZE must be at least 1");
         }
@@ -146,6 +203,7 @@ impl std::fmt::Debug for DatabaseConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DatabaseConfig")
             .field("url", &redact_url(&self.url))
+            .field("app_url", &redact_url(&self.app_url))
             .field("pool_size", &self.pool_size)
             .field("migrate", &self.migrate)
             .finish()
@@ -165,12 +223,20 @@ impl std::fmt::Debug for MqttConfig {
     }
 }
 
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailConfig").field("smtp_url", &self.smtp_url.as_deref().map(redact_url)).field("from", &self.from).finish()
+    }
+}
+
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("http", &self.http)
             .field("database", &self.database)
             .field("mqtt", &self.mqtt)
+            .field("mail", &self.mail)
+            .field("demo_seed", &self.demo_seed)
             .field("time_zone", &self.time_zone)
             .finish()
     }
@@ -191,6 +257,8 @@ mod tests {
         let c = config(&[]).unwrap();
         assert_eq!(c.http.addr.to_string(), "127.0.0.1:3000");
         assert_eq!(c.database.url, DEFAULT_DATABASE_URL);
+        assert_eq!(c.database.app_url, "postgres://mostrador_app@127.0.0.1:54320/mostrador");
+        assert!(c.mail.smtp_url.is_none() && c.http.public_url.is_none() && !c.demo_seed);
         assert!(c.mqtt.url.is_none());
         assert_eq!((c.mqtt.port_v4, c.mqtt.port_v5), (1883, 1884));
         assert_eq!(c.mqtt.topics, vec!["#".to_string()]);
@@ -221,6 +289,8 @@ mod tests {
         assert!(err.to_string().contains("APP_MQTT__TOPICS"));
         assert!(config(&[("APP_TIME_ZONE", "Mars/Olympus")]).is_err());
         assert!(config(&[("APP_DATABASE__POOL_SIZE", "0")]).is_err());
+        assert!(config(&[("APP_HTTP__PUBLIC_URL", "app.example.com")]).is_err());
+        assert!(config(&[("APP_MAIL__FROM", "nadie")]).is_err());
     }
 
     #[test]
@@ -228,7 +298,12 @@ mod tests {
         assert_eq!(redact_url("postgres://app:s3cret@db:5432/m"), "postgres://app:***@db:5432/m");
         assert_eq!(redact_url("mqtt://u:p@h:1883"), "mqtt://u:***@h:1883");
         assert_eq!(redact_url("postgres://app@db/m"), "postgres://app@db/m");
-        let c = config(&[("DATABASE_URL", "postgres://app:s3cret@db/m")]).unwrap();
+        let c = config(&[
+            ("DATABASE_URL", "postgres://app:s3cret@db/m"),
+            ("APP_MAIL__SMTP_URL", "smtps://u:s3cret@mail:465"),
+        ])
+        .unwrap();
         assert!(!format!("{c:?}").contains("s3cret"));
+        assert_eq!(c.database.app_url, "postgres://mostrador_app@db/m");
     }
 }

@@ -20,9 +20,9 @@ pub const POOL_WAIT: Duration = Duration::from_secs(5);
 /// How long opening a new connection may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Builds the pool. Connections are opened lazily; call [`wait_for_database`] to check.
+/// Builds the pool of the application role (`app_url`). Connections open lazily.
 pub fn pool(config: &DatabaseConfig) -> anyhow::Result<DbPool> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(config.url.clone());
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(config.app_url.clone());
     Pool::builder(manager)
         .max_size(config.pool_size)
         .wait_timeout(Some(POOL_WAIT))

@@ -1,5 +1,6 @@
-//! Background jobs of every server: the database health check and this server's heartbeat in
-//! `server_instances` (which also counts the servers alive). Both stop on shutdown.
+//! Background jobs of every server: the database health check, this server's heartbeat in
+//! `server_instances` (which also counts the servers alive), the mail outbox, and pruning of
+//! ended sessions and old login attempts. All stop on shutdown.
 
 use std::time::Duration;
 
@@ -18,8 +19,25 @@ pub fn spawn_all(
     state: &AppState,
     server_id: &str,
     mode: BrokerMode,
+    mail: std::sync::Arc<crate::mail::Sender>,
     shutdown: CancellationToken,
 ) {
+    let s = state.clone();
+    tasks.spawn(every(crate::mail::POLL_EVERY, shutdown.clone(), move || {
+        let (s, mail) = (s.clone(), mail.clone());
+        async move {
+            if let Err(e) = crate::mail::send_due(&s.pool, &mail).await {
+                tracing::warn!(error = %e, "mail outbox round failed");
+            }
+        }
+    }));
+
+    let s = state.clone();
+    tasks.spawn(every(PRUNE_EVERY, shutdown.clone(), move || {
+        let s = s.clone();
+        async move { prune(&s).await }
+    }));
+
     let s = state.clone();
     let stop = shutdown.clone();
     tasks.spawn(every(HEALTH_EVERY, stop, move || {
@@ -36,6 +54,24 @@ pub fn spawn_all(
         let (s, id) = (s.clone(), id.clone());
         async move { heartbeat(&s, &id, mode).await }
     }));
+}
+
+/// How often ended sessions and old login attempts are deleted.
+pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+async fn prune(state: &AppState) {
+    use app::tenancy::db::{login_attempts, sessions};
+    let result = async {
+        let mut conn = state.pool.get().await.map_err(|e| e.to_string())?;
+        let s = sessions::prune(&mut conn).await.map_err(|e| e.to_string())?;
+        let a = login_attempts::prune(&mut conn).await.map_err(|e| e.to_string())?;
+        Ok::<_, String>((s, a))
+    }
+    .await;
+    match result {
+        Ok((sessions, attempts)) => tracing::debug!(sessions, attempts, "pruned"),
+        Err(e) => tracing::warn!(error = %e, "pruning failed"),
+    }
 }
 
 /// Runs `job` now and then every `period` until `shutdown`.

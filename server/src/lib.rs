@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod http;
 pub mod jobs;
+pub mod mail;
 pub mod mqtt;
 pub mod telemetry;
 pub mod testing;
@@ -36,6 +37,7 @@ pub struct Application {
     state: AppState,
     broker: Option<EmbeddedBroker>,
     server_id: String,
+    security: http::SecurityPolicy,
     shutdown: CancellationToken,
     tasks: TaskTracker,
 }
@@ -48,6 +50,10 @@ impl Application {
             tracing::info!(count = applied.len(), ?applied, "migrations applied");
         }
         let pool = db::pool(&config.database)?;
+        let mail = Arc::new(mail::Sender::from_config(&config.mail)?);
+        if config.demo_seed {
+            seed_demo(&pool).await?;
+        }
 
         let mode = if config.mqtt.url.is_some() { BrokerMode::External } else { BrokerMode::Embedded };
         let monitor = Arc::new(SystemMonitor::new(mode, config.time_zone));
@@ -80,10 +86,24 @@ impl Application {
             .with_context(|| format!("binding HTTP on {} (APP_HTTP__ADDR)", config.http.addr))?;
         let addr = listener.local_addr()?;
         let leptos_options = leptos_options(&config, addr);
-        let state = AppState { pool, monitor, leptos_options };
+        let auth = app::tenancy::auth::AuthSettings {
+            public_url: config.http.public_url.clone(),
+            secure_cookies: config.http.public_url.as_deref().is_some_and(|u| u.starts_with("https://")),
+            dev_mailbox: config.mail.smtp_url.is_none(),
+            trust_forwarded: config.http.trust_forwarded,
+        };
+        if auth.dev_mailbox {
+            tracing::warn!("no SMTP configured (APP_MAIL__SMTP_URL): mails go to the log and /dev/correos");
+        }
+        let security = http::SecurityPolicy {
+            public_origin: config.http.public_url.clone(),
+            dev_reload: (leptos_options.env == Env::DEV)
+                .then(|| format!("ws://{}:{}", leptos_options.site_addr.ip(), leptos_options.reload_port)),
+        };
+        let state = AppState { pool, monitor, leptos_options, auth, time_zone: config.time_zone };
 
-        jobs::spawn_all(&tasks, &state, &server_id, mode, shutdown.clone());
-        Ok(Self { listener, state, broker, server_id, shutdown, tasks })
+        jobs::spawn_all(&tasks, &state, &server_id, mode, mail, shutdown.clone());
+        Ok(Self { listener, state, broker, server_id, security, shutdown, tasks })
     }
 
     /// The bound HTTP address (the real port when 0 was asked for).
@@ -104,8 +124,8 @@ impl Application {
     /// Serves until `signal` completes, then shuts down in order: background work and open
     /// event streams stop at once, HTTP requests in flight get [`HTTP_DRAIN`] to finish.
     pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Self { listener, state, server_id, shutdown, tasks, .. } = self;
-        let router = http::router(state.clone(), http::Draining(shutdown.clone()));
+        let Self { listener, state, server_id, security, shutdown, tasks, .. } = self;
+        let router = http::router(state.clone(), http::Draining(shutdown.clone()), security);
         let stop = shutdown.clone();
         let serve = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
@@ -147,6 +167,21 @@ pub async fn start(config: Config) -> anyhow::Result<()> {
     tracing::info!(url = %format!("http://{}", app.local_addr()), "Mostrador is ready");
     app.run_until(shutdown_signal()).await
 }
+
+/// Creates the demo accounts and businesses (idempotent) and logs how to sign in.
+async fn seed_demo(pool: &app::db::DbPool) -> anyhow::Result<()> {
+    let mut conn = pool.get().await.context("seeding the demo: no database connection")?;
+    let created = app::tenancy::service::seed_demo(&mut conn, DEMO_PASSWORD)
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
+    for (email, what) in created {
+        tracing::info!(%email, password = DEMO_PASSWORD, "demo account: {what}");
+    }
+    Ok(())
+}
+
+/// The demo accounts' password (the run script prints it; never used outside the demo).
+pub const DEMO_PASSWORD: &str = "mostrador-demo";
 
 /// Completes on Ctrl-C (SIGINT) or SIGTERM.
 pub async fn shutdown_signal() {

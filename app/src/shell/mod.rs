@@ -16,8 +16,31 @@ pub use not_found_page::NotFoundPage;
 
 use crate::system::components::SystemStatusPage;
 
+/// The Content-Security-Policy nonce of one response. The server's security middleware puts it
+/// in the request's extensions and names it in the CSP header; [`shell`] gives it to Leptos so
+/// the hydration and data scripts carry it.
+#[derive(Debug, Clone)]
+pub struct CspNonce(pub String);
+
+/// A fresh nonce: 16 random bytes, base64.
+#[cfg(feature = "ssr")]
+pub fn new_nonce() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 16]>())
+}
+
+#[cfg(feature = "ssr")]
+fn provide_csp_nonce() {
+    let nonce = use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+    if let Some(CspNonce(value)) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(value));
+    }
+}
+
 /// The full HTML document, rendered on the server around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    provide_csp_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="es-AR">

@@ -370,3 +370,66 @@ pub async fn sign_up_invited(
     .await?;
     Ok(session)
 }
+
+/// The demo: the platform operator and two businesses with a few members, all with
+/// `password`. Does nothing if the operator's account exists. Returns who was created.
+pub async fn seed_demo(conn: &mut AsyncPgConnection, password: &str) -> Result<Vec<(String, String)>, AppError> {
+    const OPERATOR: &str = "operador@mostrador.local";
+    if users::User::by_email(conn, OPERATOR).await?.is_some() {
+        return Ok(vec![(OPERATOR.into(), "operador de la plataforma (ya existía)".into())]);
+    }
+    let hash = auth::hash_password(password.to_owned()).await?;
+    let businesses: [(&str, business::Rubro, &[(&str, &str, Role)]); 2] = [
+        (
+            "Carnicería Don Pepe",
+            business::Rubro::CarniceriaPanaderia,
+            &[("pepe@donpepe.com.ar", "José Pérez", Role::Owner), ("caja@donpepe.com.ar", "Lucía Gómez", Role::Cashier)],
+        ),
+        (
+            "Centro Médico Sur",
+            business::Rubro::CentroMedico,
+            &[
+                ("direccion@medicosur.com.ar", "Marta Ruiz", Role::Owner),
+                ("dra.sosa@medicosur.com.ar", "Dra. Ana Sosa", Role::Professional),
+            ],
+        ),
+    ];
+    conn.transaction(async |conn| {
+        let mut created = Vec::new();
+        let new = |email, name, is_operator| users::NewUser { email, password_hash: &hash, display_name: name, is_operator };
+        let op = users::User::create(conn, &new(OPERATOR, "Operador", true)).await?;
+        users::User::mark_verified(conn, op.id).await?;
+        created.push((OPERATOR.to_owned(), "operador de la plataforma".to_owned()));
+        for (name, rubro, people) in businesses {
+            let mut scope: Option<TenantScope> = None;
+            for (email, person, role) in people {
+                let user = users::User::create(conn, &new(email, person, false)).await?;
+                users::User::mark_verified(conn, user.id).await?;
+                match &scope {
+                    None => {
+                        let form = CheckedSignUp {
+                            email: (*email).to_owned(),
+                            display_name: (*person).to_owned(),
+                            business_name: name.to_owned(),
+                            rubro,
+                            cuit: None,
+                            iva: business::IvaCondition::Monotributo,
+                        };
+                        scope = Some(create_business(conn, &form, user.id).await?);
+                    }
+                    Some(s) => {
+                        s.enter(conn).await?;
+                        memberships::create(
+                            conn,
+                            &memberships::NewMembership { tenant_id: s.tenant_id(), user_id: user.id, role: role.code(), display_name: person },
+                        )
+                        .await?;
+                    }
+                }
+                created.push(((*email).to_owned(), format!("{} de {name}", role.label())));
+            }
+        }
+        Ok::<_, AppError>(created)
+    })
+    .await
+}

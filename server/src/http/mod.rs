@@ -4,8 +4,10 @@
 mod events;
 mod health;
 mod router;
+pub mod security;
 
 pub use router::router;
+pub use security::SecurityPolicy;
 
 /// Cancelled when the server starts shutting down; long-lived responses (the event stream) end
 /// on it so the HTTP drain does not wait for them.

@@ -1,6 +1,6 @@
 //! Builds the axum router: `/health`, the status event stream, every Leptos route and server
 //! function, and static files from the site root (served precompressed when `.br`/`.gz` files
-//! exist, 404 page otherwise).
+//! exist, 404 page otherwise), behind the CSRF check and security headers.
 
 use app::state::AppState;
 use app::{App, shell};
@@ -15,7 +15,7 @@ use tower_http::trace::TraceLayer;
 use super::{Draining, events, health};
 
 /// The whole HTTP surface of one server. `draining` ends long-lived responses at shutdown.
-pub fn router(state: AppState, draining: Draining) -> Router {
+pub fn router(state: AppState, draining: Draining, security: super::SecurityPolicy) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     Router::new()
@@ -38,6 +38,7 @@ pub fn router(state: AppState, draining: Draining) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
+        .layer(axum::middleware::from_fn_with_state(std::sync::Arc::new(security), super::security::protect))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -1,0 +1,89 @@
+//! Sends the mail outbox: every few seconds a server takes the due mails (`FOR UPDATE SKIP
+//! LOCKED`, so several servers never send one twice), sends them over SMTP with `lettre`, and
+//! marks them sent or schedules a retry. With no SMTP configured a mail is written to the log
+//! and stays readable on the development mailbox page.
+
+use std::time::Duration;
+
+use app::db::DbPool;
+use app::tenancy::db::mail::{self, OutboxMail};
+use diesel_async::AsyncConnection;
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::config::MailConfig;
+
+/// How often the outbox is looked at.
+pub const POLL_EVERY: Duration = Duration::from_secs(3);
+/// Mails per round.
+const BATCH: i64 = 20;
+
+/// Where mails go.
+pub enum Sender {
+    /// A real SMTP server.
+    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
+    /// Nowhere: the log and the development mailbox.
+    Log,
+}
+
+impl Sender {
+    /// Builds the sender from the configuration.
+    pub fn from_config(config: &MailConfig) -> anyhow::Result<Self> {
+        match &config.smtp_url {
+            None => Ok(Self::Log),
+            Some(url) => {
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| anyhow::anyhow!("APP_MAIL__SMTP_URL: {e}"))?
+                    .timeout(Some(Duration::from_secs(20)))
+                    .build();
+                let from = config.from.parse().map_err(|e| anyhow::anyhow!("APP_MAIL__FROM: {e}"))?;
+                Ok(Self::Smtp { transport, from })
+            }
+        }
+    }
+
+    async fn send(&self, m: &OutboxMail) -> Result<(), String> {
+        match self {
+            Self::Log => {
+                tracing::info!(to = %m.to_address, subject = %m.subject, body = %m.body_text, "mail (no SMTP configured; see /dev/correos)");
+                Ok(())
+            }
+            Self::Smtp { transport, from } => {
+                let to: Mailbox = m.to_address.parse().map_err(|e| format!("bad address: {e}"))?;
+                let message = Message::builder()
+                    .from(from.clone())
+                    .to(to)
+                    .subject(&m.subject)
+                    .header(lettre::message::header::ContentType::TEXT_PLAIN)
+                    .body(m.body_text.clone())
+                    .map_err(|e| e.to_string())?;
+                transport.send(message).await.map(drop).map_err(|e| e.to_string())
+            }
+        }
+    }
+}
+
+/// Sends what is due; returns how many were sent.
+#[tracing::instrument(skip_all)]
+pub async fn send_due(pool: &DbPool, sender: &Sender) -> Result<usize, String> {
+    let mut conn = pool.get().await.map_err(|e| e.to_string())?;
+    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+        let due = mail::take_due(conn, BATCH).await?;
+        let mut sent = 0;
+        for m in &due {
+            match sender.send(m).await {
+                Ok(()) => {
+                    mail::mark_sent(conn, m.id).await?;
+                    sent += 1;
+                }
+                Err(e) => {
+                    tracing::warn!(mail = m.id, attempt = m.attempts + 1, error = %e, "mail not sent; will retry");
+                    mail::mark_failed(conn, m, &e).await?;
+                }
+            }
+        }
+        Ok(sent)
+    })
+    .await
+    .map_err(|e| e.to_string())
+}
