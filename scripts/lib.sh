@@ -34,15 +34,42 @@ start_private_pg() {
   bash scripts/pg.sh start "$@"
 }
 
+# ensure_roles PORT DB: the two database roles (docs/SECURITY.md): mostrador_owner owns the
+# tables and runs migrations, mostrador_app runs the application's queries under row-level
+# security. Creates DB owned by mostrador_owner; hands over tables an older version created as
+# postgres. Idempotent.
+ensure_roles() {
+  local port=$1 db=$2
+  psql -h 127.0.0.1 -p "$port" -U postgres -qAt postgres >/dev/null <<SQL
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'mostrador_owner') THEN
+    CREATE ROLE mostrador_owner LOGIN NOSUPERUSER NOBYPASSRLS;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'mostrador_app') THEN
+    CREATE ROLE mostrador_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
+  END IF;
+END \$\$;
+SQL
+  createdb_if_missing "$port" "$db"
+  psql -h 127.0.0.1 -p "$port" -U postgres -qAt "$db" >/dev/null <<SQL
+ALTER DATABASE "$db" OWNER TO mostrador_owner;
+DO \$\$ DECLARE t record; BEGIN
+  FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tableowner = 'postgres' LOOP
+    EXECUTE format('ALTER TABLE public.%I OWNER TO mostrador_owner', t.tablename);
+  END LOOP;
+END \$\$;
+SQL
+}
+
 # use_private_database: unless DATABASE_URL or APP_DATABASE__URL is set, starts the private
 # cluster in .data/pg (port MOSTRADOR_PG_PORT, default 54320), creates the `mostrador` database
-# and exports DATABASE_URL. The cluster is stopped on exit only if this call started it (another
+# with its two roles, and exports DATABASE_URL (the owner; the app role's URL is derived). The cluster is stopped on exit only if this call started it (another
 # run.sh or dev.sh may be using it).
 use_private_database() {
   if [ -n "${DATABASE_URL:-}" ] || [ -n "${APP_DATABASE__URL:-}" ]; then return 0; fi
   local port=${MOSTRADOR_PG_PORT:-54320}
   start_private_pg .data/pg "$port"
   if [ "$PG_STARTED_HERE" = 1 ]; then trap 'bash scripts/pg.sh stop .data/pg' EXIT; fi
-  createdb_if_missing "$port" mostrador
-  export DATABASE_URL="postgres://postgres@127.0.0.1:$port/mostrador"
+  ensure_roles "$port" mostrador
+  export DATABASE_URL="postgres://mostrador_owner@127.0.0.1:$port/mostrador"
 }

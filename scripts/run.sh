@@ -14,15 +14,21 @@ echo "[run] building the release (first time: several minutes)"
 cargo_leptos build --release --precompress
 
 export LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=mostrador LEPTOS_ENV=PROD
+export APP_DEMO__SEED=${APP_DEMO__SEED:-true}
 export APP_HTTP__ADDR=${APP_HTTP__ADDR:-127.0.0.1:3000}
 port=${APP_HTTP__ADDR##*:}
 cat <<MSG
 
   Mostrador arranca en  http://127.0.0.1:$port
-  Estado del sistema:   http://127.0.0.1:$port/sistema
+  Ingresar:             http://127.0.0.1:$port/ingresar   (contraseña de las cuentas demo: mostrador-demo)
+    operador@mostrador.local    operador de la plataforma (Estado del sistema, negocios)
+    pepe@donpepe.com.ar         dueño de Carnicería Don Pepe
+    caja@donpepe.com.ar         cajera de Carnicería Don Pepe
+    direccion@medicosur.com.ar  dueña de Centro Médico Sur
+  Correos (sin SMTP):   http://127.0.0.1:$port/dev/correos
   Broker MQTT:          127.0.0.1:${APP_MQTT__PORT_V4:-1883} (MQTT 3.1.1), 127.0.0.1:${APP_MQTT__PORT_V5:-1884} (MQTT 5)
   Probalo:              mosquitto_pub -p ${APP_MQTT__PORT_V4:-1883} -t prueba/hola -m 'hola'
-  (Todavía no hay cuentas: no hace falta iniciar sesión.)  Ctrl-C para detener.
+  Ctrl-C para detener.
 
 MSG
 target/release/mostrador

@@ -70,12 +70,15 @@ else
   cargo_leptos build
   bin=target/debug/mostrador
 fi
-createdb_if_missing "$PG_PORT" mostrador_e2e
+# A fresh database each run, owned by mostrador_owner; the server queries as mostrador_app.
+psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc 'DROP DATABASE IF EXISTS mostrador_e2e WITH (FORCE)' postgres
+ensure_roles "$PG_PORT" mostrador_e2e
 mkdir -p .data
 # Only this run's settings: an APP_* exported by the caller must not point the tests at real services.
-env -u APP_DATABASE__URL -u APP_MQTT__URL -u APP_HTTP__SITE_ROOT -u APP_MQTT__TOPICS \
-  LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=mostrador \
-  DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/mostrador_e2e" \
+env -u APP_DATABASE__URL -u APP_DATABASE__APP_URL -u APP_MQTT__URL -u APP_HTTP__SITE_ROOT -u APP_MQTT__TOPICS \
+  -u APP_MAIL__SMTP_URL -u APP_HTTP__PUBLIC_URL -u APP_HTTP__TRUST_FORWARDED \
+  LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=mostrador APP_DEMO__SEED=true \
+  DATABASE_URL="postgres://mostrador_owner@127.0.0.1:$PG_PORT/mostrador_e2e" \
   APP_HTTP__ADDR="127.0.0.1:$E2E_HTTP_PORT" APP_MQTT__PORT_V4="$E2E_MQTT_V4" APP_MQTT__PORT_V5="$E2E_MQTT_V5" \
   "$bin" >.data/e2e-server.log 2>&1 &
 server_pid=$!

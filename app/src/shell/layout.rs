@@ -1,5 +1,5 @@
 //! The top bar with the brand and the navigation, and the main column under it. The navigation
-//! lists only modules that exist: each domain adds its entry to [`NAV_ITEMS`] when it lands.
+//! lists only modules that exist and that the viewer's role may open.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -13,13 +13,14 @@ pub struct NavItem {
     pub label: &'static str,
 }
 
-/// The main navigation, in order.
-pub const NAV_ITEMS: &[NavItem] =
-    &[NavItem { href: "/", label: "Inicio" }, NavItem { href: "/sistema", label: "Estado del sistema" }];
+/// The navigation everyone sees; the entries that depend on the session and its role come from
+/// [`crate::tenancy::components::UserMenu`].
+pub const NAV_ITEMS: &[NavItem] = &[NavItem { href: "/", label: "Inicio" }];
 
 /// Top bar + page content + footer.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    crate::tenancy::components::provide_viewer();
     view! {
         <header class="topbar">
             <a class="brand" href="/">
@@ -31,6 +32,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     .iter()
                     .map(|item| view! { <A href=item.href exact=true>{item.label}</A> })
                     .collect_view()}
+                <crate::tenancy::components::UserMenu />
             </nav>
         </header>
         <main>{children()}</main>

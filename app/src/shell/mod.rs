@@ -15,6 +15,10 @@ pub use layout::{Layout, NAV_ITEMS, NavItem};
 pub use not_found_page::NotFoundPage;
 
 use crate::system::components::SystemStatusPage;
+use crate::tenancy::components::{
+    AccountPage, AuditPage, BusinessPage, DevMailPage, ForgotPasswordPage, InvitationPage, LoginPage, MembersPage,
+    OperatorPage, ResetPasswordPage, SignUpPage, VerifyEmailPage,
+};
 
 /// The Content-Security-Policy nonce of one response. The server's security middleware puts it
 /// in the request's extensions and names it in the CSP header; [`shell`] gives it to Leptos so
@@ -81,6 +85,18 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=HomePage />
                     // Async: the whole status is in the first HTML, so it works without JavaScript.
                     <Route path=StaticSegment("sistema") view=SystemStatusPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("ingresar") view=LoginPage />
+                    <Route path=StaticSegment("registro") view=SignUpPage />
+                    <Route path=StaticSegment("recuperar-contrasena") view=ForgotPasswordPage />
+                    <Route path=StaticSegment("restablecer-contrasena") view=ResetPasswordPage />
+                    <Route path=StaticSegment("verificar-correo") view=VerifyEmailPage />
+                    <Route path=StaticSegment("invitacion") view=InvitationPage />
+                    <Route path=StaticSegment("cuenta") view=AccountPage />
+                    <Route path=StaticSegment("negocio") view=BusinessPage />
+                    <Route path=(StaticSegment("negocio"), StaticSegment("miembros")) view=MembersPage />
+                    <Route path=(StaticSegment("negocio"), StaticSegment("auditoria")) view=AuditPage />
+                    <Route path=StaticSegment("operador") view=OperatorPage />
+                    <Route path=(StaticSegment("dev"), StaticSegment("correos")) view=DevMailPage />
                 </Routes>
             </Layout>
         </Router>

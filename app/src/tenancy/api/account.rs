@@ -156,9 +156,7 @@ pub async fn switch_business(tenant_id: i64) -> Result<(), AppError> {
         sessions::set_tenant(conn, user.session_id, tenant_id).await?;
         Ok::<_, AppError>(())
     })
-    .await?;
-    leptos_axum::redirect("/negocio");
-    Ok(())
+    .await
 }
 
 #[cfg(test)]

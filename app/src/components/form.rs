@@ -1,0 +1,151 @@
+//! Form pieces: a labelled field with its error message next to it, and the form-wide error.
+//! Inputs are uncontrolled, so what a person typed stays in place when the server refuses it.
+
+use leptos::prelude::*;
+use server_fn::ServerFn;
+
+use crate::error::AppError;
+
+/// The error of an action's last run, if it failed.
+pub fn action_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(Result::err))
+}
+
+/// Whether an action's last run succeeded.
+pub fn action_ok<S>(action: ServerAction<S>) -> Signal<bool>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().with(|v| matches!(v, Some(Ok(_)))))
+}
+
+/// A labelled input with its error underneath (`id` = `name`, error id `<name>-error`).
+#[component]
+pub fn Field(
+    /// The form field's name (and the server function argument).
+    name: &'static str,
+    /// The label (Spanish).
+    label: &'static str,
+    /// The input type.
+    #[prop(default = "text")]
+    kind: &'static str,
+    /// `autocomplete` hint.
+    #[prop(default = "off")]
+    autocomplete: &'static str,
+    /// Whether it must be filled in.
+    #[prop(optional)]
+    required: bool,
+    /// A starting value.
+    #[prop(optional, into)]
+    value: String,
+    /// A help line under the field.
+    #[prop(optional)]
+    help: &'static str,
+    /// The form's error.
+    #[prop(into)]
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let reason = Memo::new(move |_| error.with(|e| e.as_ref().and_then(|e| e.field_reason(name))));
+    view! {
+        <div class="field">
+            <label for=name>{label}</label>
+            <input
+                id=name
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                required=required
+                value=value
+                aria-invalid=move || reason.with(Option::is_some).to_string()
+                aria-describedby=format!("{name}-error")
+            />
+            <FieldMessage name reason help />
+        </div>
+    }
+}
+
+/// A select with its error underneath. `options` are (value, label) pairs.
+#[component]
+pub fn SelectField(
+    /// The form field's name.
+    name: &'static str,
+    /// The label.
+    label: &'static str,
+    /// The choices.
+    options: Vec<(&'static str, &'static str)>,
+    /// The selected value.
+    #[prop(optional, into)]
+    selected: String,
+    /// The form's error.
+    #[prop(into)]
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let reason = Memo::new(move |_| error.with(|e| e.as_ref().and_then(|e| e.field_reason(name))));
+    view! {
+        <div class="field">
+            <label for=name>{label}</label>
+            <select id=name name=name aria-describedby=format!("{name}-error")>
+                {options
+                    .into_iter()
+                    .map(|(value, text)| {
+                        let is = value == selected;
+                        view! { <option value=value selected=is>{text}</option> }
+                    })
+                    .collect_view()}
+            </select>
+            <FieldMessage name reason help="" />
+        </div>
+    }
+}
+
+#[component]
+fn FieldMessage(name: &'static str, reason: Memo<Option<String>>, help: &'static str) -> impl IntoView {
+    move || match reason.get() {
+        Some(r) => view! {
+            <p id=format!("{name}-error") class="field-error" role="alert" data-testid=format!("error-{name}")>{r}</p>
+        }
+        .into_any(),
+        None if !help.is_empty() => view! { <p id=format!("{name}-error") class="field-help">{help}</p> }.into_any(),
+        None => view! { <span id=format!("{name}-error")></span> }.into_any(),
+    }
+}
+
+/// The error that belongs to no field (shown above the button).
+#[component]
+pub fn FormError(
+    /// The form's error.
+    #[prop(into)]
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    move || {
+        error.get().and_then(|e| e.form_message()).map(|m| view! { <p class="form-error" role="alert" data-testid="form-error">{m}</p> })
+    }
+}
+
+/// What a page shows when its data cannot be loaded: a sign-in link when the session is gone,
+/// a plain refusal when the role may not see it.
+#[component]
+pub fn ErrorNotice(
+    /// The error.
+    error: AppError,
+) -> impl IntoView {
+    let body = match &error {
+        AppError::Unauthenticated => view! {
+            <p>"Tenés que iniciar sesión para ver esta página."</p>
+            <a class="button" href="/ingresar">"Ingresar"</a>
+        }
+        .into_any(),
+        AppError::Forbidden => view! {
+            <p data-testid="forbidden">"No tenés permiso para ver esta página."</p>
+            <a href="/">"Volver al inicio"</a>
+        }
+        .into_any(),
+        e => view! { <p>{e.to_string()}</p> }.into_any(),
+    };
+    view! { <div class="card notice" role="alert">{body}</div> }
+}

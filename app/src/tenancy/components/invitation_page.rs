@@ -1,0 +1,93 @@
+//! `/invitacion?token=`: what an invitation offers, and accepting it: signed in with the invited
+//! address, one click; with an account but signed out, sign in first; without one, create it here.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::password_pages::TokenError;
+use super::viewer::use_viewer;
+use crate::components::{Field, FormError, action_error};
+use crate::tenancy::api::members::{AcceptInvitation, SignUpInvited, preview_invitation};
+
+/// The invitation page.
+#[component]
+pub fn InvitationPage() -> impl IntoView {
+    let ctx = use_viewer();
+    let query = use_query_map();
+    let token = Memo::new(move |_| query.read().get("token").unwrap_or_default());
+    let preview = Resource::new(move || token.get(), preview_invitation);
+    let accept = ServerAction::<AcceptInvitation>::new();
+    let sign_up = ServerAction::<SignUpInvited>::new();
+    let accept_error = action_error(accept);
+    let sign_up_error = action_error(sign_up);
+    view! {
+        <Title text="Invitación" />
+        <section class="auth-card">
+            <Suspense fallback=|| view! { <p>"Cargando…"</p> }>
+                {move || Suspend::new(async move {
+                    let viewer = ctx.viewer.await.ok().flatten();
+                    match preview.await {
+                        Ok(p) => {
+                            let head = view! {
+                                <h1>"Te invitaron a " <span data-testid="invitation-business">{p.business_name.clone()}</span></h1>
+                                <p>"Como " <strong>{p.role.label()}</strong> ", con el correo " <strong>{p.email.clone()}</strong> "."</p>
+                            };
+                            let body = match viewer {
+                                Some(v) if v.email == p.email => view! {
+                                    <ActionForm action=accept>
+                                        <input type="hidden" name="token" value=token.get_untracked() />
+                                        <TokenError error=accept_error />
+                                        <FormError error=accept_error />
+                                        <button type="submit" class="button">"Aceptar la invitación"</button>
+                                    </ActionForm>
+                                }.into_any(),
+                                Some(v) => view! {
+                                    <p class="form-error" role="alert">
+                                        "Ingresaste como " {v.email} ". Cerrá sesión e ingresá con " {p.email.clone()} " para aceptarla."
+                                    </p>
+                                }.into_any(),
+                                None if p.account_exists => {
+                                    let next = format!("/invitacion?token={}", token.get_untracked());
+                                    let href = format!("/ingresar?next={}", urlencode(&next));
+                                    view! {
+                                        <p>"Ya tenés cuenta en Mostrador: ingresá para aceptarla."</p>
+                                        <a class="button" href=href>"Ingresar"</a>
+                                    }.into_any()
+                                }
+                                None => view! {
+                                    <p>"Creá tu cuenta para sumarte:"</p>
+                                    <ActionForm action=sign_up>
+                                        <input type="hidden" name="token" value=token.get_untracked() />
+                                        <Field name="display_name" label="Tu nombre" autocomplete="name" required=true error=sign_up_error />
+                                        <Field name="password" label="Contraseña" kind="password" autocomplete="new-password" required=true help="Al menos 10 caracteres." error=sign_up_error />
+                                        <TokenError error=sign_up_error />
+                                        <FormError error=sign_up_error />
+                                        <button type="submit" class="button">"Crear cuenta y unirme"</button>
+                                    </ActionForm>
+                                }.into_any(),
+                            };
+                            view! { {head} {body} }.into_any()
+                        }
+                        Err(e) => view! {
+                            <h1>"Invitación"</h1>
+                            <p class="form-error" role="alert" data-testid="error-token">
+                                {e.field_reason("token").unwrap_or_else(|| e.to_string())}
+                            </p>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// Percent-encodes a path for a query parameter.
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
