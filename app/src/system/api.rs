@@ -5,10 +5,11 @@ use shared::system::SystemStatus;
 
 use crate::error::AppError;
 
-/// The status page's data: health, counters and the last messages, checked now. With
+/// The status page's data (the platform operator only): health, counters and the last messages, checked now. With
 /// `topic_filter` (an MQTT filter such as `carniceria/#`), only the messages it matches.
 #[server(prefix = "/api/system", endpoint = "get_system_status")]
 pub async fn get_system_status(topic_filter: Option<String>) -> Result<SystemStatus, AppError> {
+    crate::tenancy::auth::require_operator().await?;
     let filter = shared::mqtt_topic::parse_optional_filter(topic_filter.as_deref().unwrap_or_default())
         .map_err(|e| AppError::invalid("topico", e))?;
     let state = expect_context::<crate::state::AppState>();

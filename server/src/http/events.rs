@@ -1,6 +1,6 @@
 //! `GET /api/system/events`: the status page's live stream (server-sent events). Each event's
 //! data is a JSON `shared::system::StatusEvent`: a full snapshot first, then every message the
-//! server receives and a summary every [`SUMMARY_EVERY`]. Streams end when the server starts
+//! server receives and a summary every [`SUMMARY_EVERY`]. Only for operator sessions. Streams end when the server starts
 //! shutting down, so open pages never hold a shutdown up.
 
 use std::convert::Infallible;
@@ -10,6 +10,9 @@ use app::state::AppState;
 use axum::Extension;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use tokio_util::sync::CancellationToken;
 use futures::Stream;
 use futures::StreamExt;
 use shared::system::StatusEvent;
@@ -21,11 +24,20 @@ use super::Draining;
 /// hundred open pages cost nothing.
 pub const SUMMARY_EVERY: Duration = Duration::from_secs(2);
 
-/// Streams status events to one page until it goes away.
+/// Streams status events to one operator's page until it goes away; anyone else gets 401.
 pub async fn system_events(
     State(state): State<AppState>,
     Extension(Draining(draining)): Extension<Draining>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    headers: http::HeaderMap,
+) -> Response {
+    match app::tenancy::auth::is_operator_request(&state.pool, &headers).await {
+        Ok(true) => stream(&state, draining).into_response(),
+        Ok(false) => (StatusCode::UNAUTHORIZED, "Solo el operador de la plataforma.").into_response(),
+        Err(e) => (e.status(), e.to_string()).into_response(),
+    }
+}
+
+fn stream(state: &AppState, draining: CancellationToken) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
     let monitor = state.monitor.clone();
     // Subscribe before taking the snapshot: a message arriving in between is in both, and the
     // page skips the copy by its sequence number; none falls in a gap.

@@ -74,6 +74,41 @@ impl TestApp {
         panic!("server never became healthy");
     }
 
+    /// The `Origin` a browser on this site sends.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Calls a server function (`/api/...`) as a same-site form POST, with `session`'s cookie.
+    pub async fn call(&self, path: &str, form: &[(&str, &str)], session: Option<&Session>) -> reqwest::Response {
+        let body = serde_urlencoded_pairs(form);
+        let mut req = self
+            .http
+            .post(self.url(path))
+            .header("origin", self.origin())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if let Some(s) = session {
+            req = req.header("cookie", s.cookie_header());
+        }
+        req.send().await.expect("request sent")
+    }
+
+    /// GETs a page with `session`'s cookie.
+    pub async fn get_as(&self, path: &str, session: Option<&Session>) -> reqwest::Response {
+        let mut req = self.http.get(self.url(path));
+        if let Some(s) = session {
+            req = req.header("cookie", s.cookie_header());
+        }
+        req.send().await.expect("request sent")
+    }
+
+    /// A connection to this test's database as its owner (bypasses row-level security: for
+    /// fixtures and for looking behind the application's back).
+    pub async fn owner_conn(&self) -> diesel_async::AsyncPgConnection {
+        server::db::connect(self.db().url(), Duration::from_secs(5)).await.expect("owner connection")
+    }
+
     /// This test's database.
     pub fn db(&self) -> &TestDatabase {
         self.db.as_ref().expect("database")
@@ -89,6 +124,41 @@ impl TestApp {
         let ended = tokio::time::timeout(Duration::from_secs(20), handle).await.expect("stops in time").expect("task");
         (ended, self.db.take().expect("database"))
     }
+}
+
+/// A signed-in browser: the session cookie's value.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token: String,
+}
+
+impl Session {
+    /// `Cookie:` header value.
+    pub fn cookie_header(&self) -> String {
+        format!("mostrador_sesion={}", self.token)
+    }
+
+    /// The session from a response's `Set-Cookie`.
+    pub fn from_response(res: &reqwest::Response) -> Option<Self> {
+        res.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
+            let value = v.strip_prefix("mostrador_sesion=")?.split(';').next()?;
+            (!value.is_empty()).then(|| Self { token: value.to_owned() })
+        })
+    }
+}
+
+/// `a=1&b=2`, percent-encoded.
+pub fn serde_urlencoded_pairs(form: &[(&str, &str)]) -> String {
+    form.iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                percent_encoding::utf8_percent_encode(k, percent_encoding::NON_ALPHANUMERIC),
+                percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 impl Drop for TestApp {

@@ -5,6 +5,7 @@
 
 mod db_system;
 mod external_broker;
+mod fixtures;
 mod helpers;
 mod http_shell;
 mod system_status;

@@ -6,23 +6,26 @@ use std::time::Duration;
 use futures::StreamExt;
 use shared::system::{StatusEvent, SystemStatus};
 
-use crate::helpers::{TestApp, publish_v4, publish_v5};
+use crate::fixtures;
+use crate::helpers::{Session, TestApp, publish_v4, publish_v5};
+
+/// A signed-in platform operator (the status page is theirs).
+pub async fn operator(app: &TestApp) -> Session {
+    let mut conn = app.owner_conn().await;
+    let op = fixtures::account(&mut conn, &format!("op{}@mostrador.local", rand::random::<u32>()), true).await;
+    fixtures::session(&mut conn, &op, None).await.0
+}
 
 async fn status(app: &TestApp) -> SystemStatus {
-    let res = status_call(app, "").await;
+    let op = operator(app).await;
+    let res = status_call(app, &[], &op).await;
     assert_eq!(res.status(), 200);
     res.json().await.unwrap()
 }
 
-/// Calls the `get_system_status` server function with a url-encoded `body`.
-async fn status_call(app: &TestApp, body: &str) -> reqwest::Response {
-    app.http
-        .post(app.url("/api/system/get_system_status"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body.to_owned())
-        .send()
-        .await
-        .unwrap()
+/// Calls the `get_system_status` server function as `session`.
+async fn status_call(app: &TestApp, form: &[(&str, &str)], session: &Session) -> reqwest::Response {
+    app.call("/api/system/get_system_status", form, Some(session)).await
 }
 
 /// Polls the status until `check` passes (messages travel broker -> client asynchronously).
@@ -69,7 +72,8 @@ async fn connected_clients_come_from_the_broker() {
 async fn event_stream_pushes_a_snapshot_then_each_new_message() {
     let app = TestApp::spawn().await;
     app.wait_healthy().await;
-    let res = app.http.get(app.url("/api/system/events")).send().await.unwrap();
+    assert_eq!(app.get_as("/api/system/events", None).await.status(), 401, "operators only");
+    let res = app.get_as("/api/system/events", Some(&operator(&app).await)).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "text/event-stream");
     let mut body = res.bytes_stream();
@@ -111,7 +115,7 @@ async fn status_page_renders_the_messages_on_the_server() {
     app.wait_healthy().await;
     publish_v4(app.broker.v4.port(), "tienda/puerta", b"<b>abierta</b>").await;
     eventually(&app, |s| !s.recent.is_empty()).await;
-    let html = app.http.get(app.url("/sistema")).send().await.unwrap().text().await.unwrap();
+    let html = app.get_as("/sistema", Some(&operator(&app).await)).await.text().await.unwrap();
     assert!(html.contains("Estado del sistema"));
     assert!(html.contains("tienda/puerta"));
     // Payloads are text, never markup.
@@ -127,15 +131,27 @@ async fn a_topic_filter_narrows_the_messages_and_a_bad_one_is_refused_in_spanish
     publish_v4(app.broker.v4.port(), "riego/zona1/humedad", b"40").await;
     eventually(&app, |s| s.recent.len() >= 2).await;
 
-    let res = status_call(&app, "topic_filter=carniceria%2F%2B%2Ftemp").await;
+    let op = operator(&app).await;
+    let res = status_call(&app, &[("topic_filter", "carniceria/+/temp")], &op).await;
     assert_eq!(res.status(), 200);
     let filtered: SystemStatus = res.json().await.unwrap();
     let topics: Vec<&str> = filtered.recent.iter().map(|m| m.topic.as_str()).collect();
     assert_eq!(topics, ["carniceria/camara1/temp"]);
 
-    let res = status_call(&app, "topic_filter=carniceria%2F%23%2Ftemp").await;
+    let res = status_call(&app, &[("topic_filter", "carniceria/#/temp")], &op).await;
     assert_eq!(res.status(), 422);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["Invalid"]["field"], "topico");
     assert!(body["Invalid"]["reason"].as_str().unwrap().contains("comodín #"), "{body}");
+}
+
+#[tokio::test]
+async fn only_the_operator_sees_the_status() {
+    let app = TestApp::spawn().await;
+    app.wait_healthy().await;
+    assert_eq!(app.call("/api/system/get_system_status", &[], None).await.status(), 401);
+    let (_, owner) = fixtures::business_with_session(&app, "Panadería La Espiga", "duena@espiga.com.ar").await;
+    assert_eq!(status_call(&app, &[], &owner).await.status(), 403);
+    let html = app.get_as("/sistema", Some(&owner)).await.text().await.unwrap();
+    assert!(html.contains("No tenés permiso"), "{html}");
 }

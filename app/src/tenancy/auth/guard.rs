@@ -137,6 +137,14 @@ pub async fn current_session(conn: &mut AsyncPgConnection) -> Result<Option<Sess
     }))
 }
 
+/// Whether the cookie in `headers` belongs to a live operator session (for plain axum handlers
+/// such as the status event stream, which run outside Leptos' context).
+pub async fn is_operator_request(pool: &crate::db::DbPool, headers: &http::HeaderMap) -> Result<bool, AppError> {
+    let Some(token) = super::session_token_from(headers) else { return Ok(false) };
+    let mut conn = pool.get().await.map_err(AppError::unavailable)?;
+    Ok(ActiveSession::find(&mut conn, &super::token_hash(&token)).await?.is_some_and(|s| s.is_operator))
+}
+
 /// The signed-in account, or [`AppError::Unauthenticated`].
 pub async fn require_login() -> Result<SessionUser, AppError> {
     let mut conn = crate::db::conn().await?;

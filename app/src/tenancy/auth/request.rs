@@ -54,9 +54,12 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// The session token from the request's cookie, if any.
 pub fn session_token() -> Option<String> {
-    let parts = use_context::<Parts>()?;
-    parts
-        .headers
+    session_token_from(&use_context::<Parts>()?.headers)
+}
+
+/// The session token in `headers`' cookies, if any (for handlers outside Leptos).
+pub fn session_token_from(headers: &HeaderMap) -> Option<String> {
+    headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
