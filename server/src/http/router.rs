@@ -14,6 +14,10 @@ use tower_http::trace::TraceLayer;
 
 use super::{Draining, events, health};
 
+/// The routes served by plain axum handlers (everything else is a Leptos page, a server
+/// function or a site file). The tenancy sweep test probes each one; add new ones here.
+pub const REST_ROUTES: &[&str] = &["/health", app::system::components::EVENTS_URL];
+
 /// The whole HTTP surface of one server. `draining` ends long-lived responses at shutdown.
 pub fn router(state: AppState, draining: Draining, security: super::SecurityPolicy) -> Router {
     let routes = generate_route_list(App);

@@ -23,7 +23,6 @@ pub struct Account {
 #[derive(Debug, Clone)]
 pub struct Business {
     pub tenant_id: i64,
-    pub name: String,
     pub owner: Account,
     pub owner_member_id: i64,
 }
@@ -58,7 +57,7 @@ pub async fn business(conn: &mut AsyncPgConnection, name: &str, owner_email: &st
     .unwrap()
     .unwrap();
     let owner_member_id = member(conn, id, &owner, Role::Owner).await;
-    Business { tenant_id: id, name: name.to_owned(), owner, owner_member_id }
+    Business { tenant_id: id, owner, owner_member_id }
 }
 
 /// Adds `account` to a business with `role`; returns the membership id.

@@ -28,7 +28,8 @@ impl TestApp {
         Self::spawn_with(&[]).await
     }
 
-    /// Like [`TestApp::spawn`], with extra settings (`APP_*` variables).
+    /// Like [`TestApp::spawn`], with extra settings (`APP_*` variables); `{test_db}` in a value
+    /// stands for this test's database URL (as its owner).
     pub async fn spawn_with(extra: &[(&str, &str)]) -> Self {
         server::telemetry::init_for_tests();
         let db = TestDatabase::new().await.expect("test database");
@@ -39,7 +40,7 @@ impl TestApp {
             ("APP_MQTT__PORT_V5", "0".into()),
             ("APP_DATABASE__POOL_SIZE", "4".into()),
         ]);
-        vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        vars.extend(extra.iter().map(|(k, v)| (*k, v.replace("{test_db}", db.url()))));
         let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("config");
         let app = Application::build(config).await.expect("application builds");
         let addr = app.local_addr();

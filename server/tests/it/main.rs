@@ -9,3 +9,6 @@ mod fixtures;
 mod helpers;
 mod http_shell;
 mod system_status;
+mod tenancy_flows;
+mod tenancy_rls;
+mod tenancy_sweep;

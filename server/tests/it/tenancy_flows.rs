@@ -1,0 +1,381 @@
+//! Accounts and businesses end to end through the HTTP API: sign up, log in (same answer for
+//! unknown accounts, rate limits), password reset through the outbox, invitations, roles, the
+//! last owner, sessions, suspension, CSRF and the security headers.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use shared::tenancy::Role;
+use shared::tenancy::dto::{Member, Viewer};
+
+use crate::fixtures::{self, PASSWORD};
+use crate::helpers::{Session, TestApp};
+
+async fn viewer(app: &TestApp, session: &Session) -> Option<Viewer> {
+    let res = app.call("/api/tenancy/get_viewer", &[], Some(session)).await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+async fn sign_up(app: &TestApp, email: &str, business: &str) -> reqwest::Response {
+    app.call(
+        "/api/tenancy/sign_up",
+        &[
+            ("email", email),
+            ("password", "una frase bastante larga"),
+            ("display_name", "Ana Pérez"),
+            ("business_name", business),
+            ("rubro", "carniceria_panaderia"),
+            ("cuit", "20-12345678-6"),
+            ("iva_condition", "monotributo"),
+        ],
+        None,
+    )
+    .await
+}
+
+async fn log_in(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    app.call("/api/tenancy/log_in", &[("email", email), ("password", password)], None).await
+}
+
+/// The latest mail to `to` in the outbox, and the `token=` of its link.
+async fn last_mail_token(app: &TestApp, to: &str) -> (String, String) {
+    use app::schema::mail_outbox::dsl as m;
+    let mut conn = app.owner_conn().await;
+    let body: String = m::mail_outbox
+        .filter(m::to_address.eq(to))
+        .order(m::id.desc())
+        .select(m::body_text)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let token = body.split("token=").nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
+    (body, token)
+}
+
+fn invalid(body: &serde_json::Value) -> (&str, &str) {
+    (body["Invalid"]["field"].as_str().unwrap_or_default(), body["Invalid"]["reason"].as_str().unwrap_or_default())
+}
+
+#[tokio::test]
+async fn sign_up_creates_the_business_its_owner_and_a_secure_session() {
+    let app = TestApp::spawn().await;
+    let res = sign_up(&app, " Ana@Carniceria.com.AR ", "Carnicería Don Pepe").await;
+    assert_eq!(res.status(), 200, "{:?}", res.headers());
+    let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain http in tests: no Secure flag");
+    let session = Session::from_response(&res).unwrap();
+
+    let v = viewer(&app, &session).await.expect("signed in");
+    assert_eq!(v.email, "ana@carniceria.com.ar");
+    assert!(!v.email_verified);
+    let current = v.current.expect("a business");
+    assert_eq!(current.name, "Carnicería Don Pepe");
+    assert_eq!(current.role, Role::Owner);
+
+    let business: shared::tenancy::dto::BusinessSettings =
+        app.call("/api/tenancy/get_business", &[], Some(&session)).await.json().await.unwrap();
+    assert_eq!(business.slug, "carniceria-don-pepe");
+    assert_eq!(business.cuit, "20-12345678-6");
+    assert_eq!(business.time_zone, "America/Argentina/Buenos_Aires");
+    assert_eq!(business.currency, "ARS");
+
+    // The confirmation link was queued and works once.
+    let (_, token) = last_mail_token(&app, "ana@carniceria.com.ar").await;
+    assert_eq!(app.call("/api/tenancy/verify_email", &[("token", &token)], None).await.status(), 200);
+    assert!(viewer(&app, &session).await.unwrap().email_verified);
+    assert_eq!(app.call("/api/tenancy/verify_email", &[("token", &token)], None).await.status(), 422);
+
+    // Same slug again gets a suffix; same email is refused next to the email field.
+    let again = sign_up(&app, "otra@carniceria.com.ar", "Carnicería Don Pepe").await;
+    let s2 = Session::from_response(&again).unwrap();
+    let b2: shared::tenancy::dto::BusinessSettings =
+        app.call("/api/tenancy/get_business", &[], Some(&s2)).await.json().await.unwrap();
+    assert_eq!(b2.slug, "carniceria-don-pepe-2");
+    let dup = sign_up(&app, "ana@carniceria.com.ar", "Otro").await;
+    assert_eq!(dup.status(), 422);
+    let body: serde_json::Value = dup.json().await.unwrap();
+    assert_eq!(invalid(&body).0, "email");
+}
+
+#[tokio::test]
+async fn sign_up_names_the_wrong_field_in_spanish() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        ("email", "sin-arroba", "@"),
+        ("password", "corta", "10 caracteres"),
+        ("cuit", "20-12345678-5", "verificador"),
+        ("rubro", "astronautas", "rubro"),
+    ];
+    for (field, value, expected) in cases {
+        let mut form = vec![
+            ("email", "ok@negocio.com.ar"),
+            ("password", "una frase bastante larga"),
+            ("display_name", "Ana"),
+            ("business_name", "Negocio"),
+            ("rubro", "otro"),
+            ("cuit", ""),
+            ("iva_condition", "monotributo"),
+        ];
+        form.iter_mut().find(|(k, _)| *k == field).unwrap().1 = value;
+        let res = app.call("/api/tenancy/sign_up", &form, None).await;
+        assert_eq!(res.status(), 422, "{field}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(invalid(&body).0, field);
+        assert!(invalid(&body).1.contains(expected), "{field}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_email_and_wrong_password_get_the_same_answer() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.owner_conn().await;
+    fixtures::account(&mut conn, "real@negocio.com.ar", false).await;
+    let unknown = log_in(&app, "nadie@negocio.com.ar", "lo que sea 123").await;
+    let wrong = log_in(&app, "real@negocio.com.ar", "lo que sea 123").await;
+    assert_eq!((unknown.status().as_u16(), wrong.status().as_u16()), (422, 422));
+    assert!(unknown.headers().get("set-cookie").is_none());
+    assert_eq!(unknown.text().await.unwrap(), wrong.text().await.unwrap());
+    let ok = log_in(&app, "REAL@negocio.com.ar", PASSWORD).await;
+    assert_eq!(ok.status(), 200);
+    assert!(Session::from_response(&ok).is_some());
+}
+
+#[tokio::test]
+async fn login_is_rate_limited_per_account_and_per_address() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.owner_conn().await;
+    fixtures::account(&mut conn, "victima@negocio.com.ar", false).await;
+    for _ in 0..5 {
+        assert_eq!(log_in(&app, "victima@negocio.com.ar", "adivinando 1234").await.status(), 422);
+    }
+    // Even the right password is refused now, with the limit's message.
+    let res = log_in(&app, "victima@negocio.com.ar", PASSWORD).await;
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(invalid(&body).1.contains("Demasiados intentos"), "{body}");
+
+    // Per address: 30 attempts in the window, whatever the accounts.
+    for i in 0..25 {
+        log_in(&app, &format!("otro{i}@negocio.com.ar"), "adivinando 1234").await;
+    }
+    let body: serde_json::Value = log_in(&app, "cualquiera@negocio.com.ar", "x1234567890").await.json().await.unwrap();
+    assert!(invalid(&body).1.contains("Demasiados intentos"), "{body}");
+}
+
+#[tokio::test]
+async fn password_reset_through_the_mailed_link_ends_old_sessions() {
+    let app = TestApp::spawn().await;
+    let (b, old_session) = fixtures::business_with_session(&app, "Verdulería Lola", "lola@verduleria.com.ar").await;
+    // Unknown addresses get the same answer and no mail.
+    assert_eq!(app.call("/api/tenancy/request_password_reset", &[("email", "nadie@x.com.ar")], None).await.status(), 200);
+    let res = app.call("/api/tenancy/request_password_reset", &[("email", &b.owner.email)], None).await;
+    assert_eq!(res.status(), 200);
+    let (body, token) = last_mail_token(&app, &b.owner.email).await;
+    assert!(body.contains("/restablecer-contrasena?token="), "{body}");
+
+    let weak = app.call("/api/tenancy/reset_password", &[("token", &token), ("password", "corta")], None).await;
+    assert_eq!(weak.status(), 422);
+    let res = app.call("/api/tenancy/reset_password", &[("token", &token), ("password", "la nueva contraseña")], None).await;
+    assert_eq!(res.status(), 200);
+    let new_session = Session::from_response(&res).expect("signed in after the reset");
+    assert!(viewer(&app, &new_session).await.is_some());
+    assert!(viewer(&app, &old_session).await.is_none(), "old sessions end");
+    assert_eq!(log_in(&app, &b.owner.email, PASSWORD).await.status(), 422);
+    assert_eq!(log_in(&app, &b.owner.email, "la nueva contraseña").await.status(), 200);
+    let reused = app.call("/api/tenancy/reset_password", &[("token", &token), ("password", "otra contraseña más")], None).await;
+    assert_eq!(reused.status(), 422, "a link works once");
+}
+
+#[tokio::test]
+async fn an_invited_cashier_joins_and_cannot_manage_members() {
+    let app = TestApp::spawn().await;
+    let (b, owner) = fixtures::business_with_session(&app, "Bar El Farol", "duenio@farol.com.ar").await;
+    let res = app.call("/api/tenancy/invite_member", &[("email", "caja@farol.com.ar"), ("role", "cashier")], Some(&owner)).await;
+    assert_eq!(res.status(), 200);
+    // A second open invitation for the same address is refused next to the field.
+    let again = app.call("/api/tenancy/invite_member", &[("email", "caja@farol.com.ar"), ("role", "viewer")], Some(&owner)).await;
+    assert_eq!(again.status(), 422);
+    let (body, token) = last_mail_token(&app, "caja@farol.com.ar").await;
+    assert!(body.contains("Bar El Farol") && body.contains("Cajero/a"), "{body}");
+
+    let preview: shared::tenancy::dto::InvitationPreview =
+        app.call("/api/tenancy/preview_invitation", &[("token", &token)], None).await.json().await.unwrap();
+    assert_eq!((preview.business_name.as_str(), preview.role, preview.account_exists), ("Bar El Farol", Role::Cashier, false));
+
+    let res = app
+        .call("/api/tenancy/sign_up_invited", &[("token", &token), ("display_name", "Caro"), ("password", "la caja de caro")], None)
+        .await;
+    assert_eq!(res.status(), 200);
+    let cashier = Session::from_response(&res).unwrap();
+    let v = viewer(&app, &cashier).await.unwrap();
+    assert_eq!(v.current.as_ref().map(|c| (c.tenant_id, c.role)), Some((b.tenant_id, Role::Cashier)));
+    assert!(v.email_verified, "the invitation link proved the address");
+
+    assert_eq!(app.call("/api/tenancy/list_members", &[], Some(&cashier)).await.status(), 403);
+    assert_eq!(app.call("/api/tenancy/get_business", &[], Some(&cashier)).await.status(), 200);
+    let html = app.get_as("/negocio/miembros", Some(&cashier)).await.text().await.unwrap();
+    assert!(html.contains("No tenés permiso"));
+
+    let members: Vec<Member> = app.call("/api/tenancy/list_members", &[], Some(&owner)).await.json().await.unwrap();
+    assert_eq!(members.len(), 2);
+    assert!(members.iter().any(|m| m.email == "caja@farol.com.ar" && m.role == Role::Cashier));
+    // The link is used up.
+    assert_eq!(app.call("/api/tenancy/preview_invitation", &[("token", &token)], None).await.status(), 422);
+}
+
+#[tokio::test]
+async fn the_last_owner_can_be_neither_demoted_nor_removed() {
+    let app = TestApp::spawn().await;
+    let (b, owner) = fixtures::business_with_session(&app, "Riego del Sur", "duenia@riego.com.ar").await;
+    let id = b.owner_member_id.to_string();
+    let res = app
+        .call(
+            "/api/tenancy/update_member",
+            &[("member_id", &id), ("role", "admin"), ("display_name", "Duenia"), ("phone", "")],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(invalid(&body).0, "role");
+    assert!(invalid(&body).1.contains("al menos un dueño"), "{body}");
+    assert_eq!(app.call("/api/tenancy/remove_member", &[("member_id", &id)], Some(&owner)).await.status(), 409);
+
+    // The database holds it even against a direct delete.
+    let mut conn = app.owner_conn().await;
+    let direct = diesel::sql_query(format!("DELETE FROM memberships WHERE id = {id}")).execute(&mut conn).await;
+    assert!(direct.is_err_and(|e| app::tenancy::db::is_last_owner(&e)));
+
+    // With a second owner, the first can step down.
+    let other = fixtures::account(&mut conn, "socio@riego.com.ar", false).await;
+    fixtures::member(&mut conn, b.tenant_id, &other, Role::Owner).await;
+    let res = app
+        .call(
+            "/api/tenancy/update_member",
+            &[("member_id", &id), ("role", "admin"), ("display_name", "Duenia"), ("phone", "+54 9 11 1234-5678"), ("is_professional", "on")],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn admins_manage_members_but_not_owners() {
+    let app = TestApp::spawn().await;
+    let (b, _) = fixtures::business_with_session(&app, "Tienda Moda", "duenia@moda.com.ar").await;
+    let mut conn = app.owner_conn().await;
+    let admin = fixtures::account(&mut conn, "admin@moda.com.ar", false).await;
+    fixtures::member(&mut conn, b.tenant_id, &admin, Role::Admin).await;
+    let (admin_s, _) = fixtures::session(&mut conn, &admin, Some(b.tenant_id)).await;
+    let res = app.call("/api/tenancy/invite_member", &[("email", "otro@moda.com.ar"), ("role", "owner")], Some(&admin_s)).await;
+    assert_eq!(res.status(), 422, "an admin cannot make owners");
+    let res = app.call("/api/tenancy/remove_member", &[("member_id", &b.owner_member_id.to_string())], Some(&admin_s)).await;
+    assert_eq!(res.status(), 403, "nor remove them");
+    let res = app.call("/api/tenancy/invite_member", &[("email", "vende@moda.com.ar"), ("role", "cashier")], Some(&admin_s)).await;
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn closing_other_sessions_signs_out_everywhere_else() {
+    let app = TestApp::spawn().await;
+    let (b, here) = fixtures::business_with_session(&app, "Centro Médico Sur", "dir@medico.com.ar").await;
+    let mut conn = app.owner_conn().await;
+    let (elsewhere, _) = fixtures::session(&mut conn, &b.owner, Some(b.tenant_id)).await;
+    let listed: Vec<shared::tenancy::dto::SessionEntry> =
+        app.call("/api/tenancy/list_my_sessions", &[], Some(&here)).await.json().await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed.iter().filter(|s| s.current).count(), 1);
+    let n: usize = app.call("/api/tenancy/revoke_other_sessions", &[], Some(&here)).await.json().await.unwrap();
+    assert_eq!(n, 1);
+    assert!(viewer(&app, &elsewhere).await.is_none());
+    assert!(viewer(&app, &here).await.is_some());
+    // Logging out ends this one too and clears the cookie.
+    let res = app.call("/api/tenancy/log_out", &[], Some(&here)).await;
+    assert!(res.headers().get("set-cookie").unwrap().to_str().unwrap().contains("Max-Age=0"));
+    assert!(viewer(&app, &here).await.is_none());
+}
+
+#[tokio::test]
+async fn a_suspended_business_is_refused_until_reinstated() {
+    let app = TestApp::spawn().await;
+    let (b, owner) = fixtures::business_with_session(&app, "Boliche Luna", "luna@boliche.com.ar").await;
+    let op = crate::system_status::operator(&app).await;
+    let list: Vec<shared::tenancy::dto::OperatorBusiness> =
+        app.call("/api/tenancy/list_businesses", &[], Some(&op)).await.json().await.unwrap();
+    let row = list.iter().find(|r| r.id == b.tenant_id).unwrap();
+    assert_eq!((row.members, row.suspended), (1, false));
+    assert_eq!(app.call("/api/tenancy/list_businesses", &[], Some(&owner)).await.status(), 403);
+
+    let tid = b.tenant_id.to_string();
+    let res = app.call("/api/tenancy/set_business_suspended", &[("tenant_id", &tid), ("suspended", "true")], Some(&op)).await;
+    assert_eq!(res.status(), 200);
+    let res = app.call("/api/tenancy/get_business", &[], Some(&owner)).await;
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("Suspended"));
+    app.call("/api/tenancy/set_business_suspended", &[("tenant_id", &tid), ("suspended", "false")], Some(&op)).await;
+    assert_eq!(app.call("/api/tenancy/get_business", &[], Some(&owner)).await.status(), 200);
+}
+
+#[tokio::test]
+async fn owners_read_logins_and_role_changes_in_the_audit_log() {
+    let app = TestApp::spawn().await;
+    let (b, owner) = fixtures::business_with_session(&app, "Panadería Sol", "sol@panaderia.com.ar").await;
+    let mut conn = app.owner_conn().await;
+    let cashier = fixtures::account(&mut conn, "caja@panaderia.com.ar", false).await;
+    let cashier_id = fixtures::member(&mut conn, b.tenant_id, &cashier, Role::Cashier).await.to_string();
+    assert_eq!(log_in(&app, "caja@panaderia.com.ar", "mal mal mal mal").await.status(), 422);
+    assert_eq!(log_in(&app, "caja@panaderia.com.ar", PASSWORD).await.status(), 200);
+    app.call(
+        "/api/tenancy/update_member",
+        &[("member_id", &cashier_id), ("role", "manager"), ("display_name", "Caja"), ("phone", "")],
+        Some(&owner),
+    )
+    .await;
+    let events: Vec<shared::tenancy::dto::AuditEntry> =
+        app.call("/api/tenancy/list_audit_events", &[], Some(&owner)).await.json().await.unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    for expected in ["Inicio de sesión", "Intento de inicio de sesión fallido", "Cambio de rol"] {
+        assert!(actions.contains(&expected), "{expected} missing in {actions:?}");
+    }
+    let change = events.iter().find(|e| e.action == "Cambio de rol").unwrap();
+    assert!(change.detail.contains("Cajero/a → Encargado/a"), "{change:?}");
+    assert_eq!(change.actor, "sol@panaderia.com.ar");
+}
+
+#[tokio::test]
+async fn state_changing_requests_from_other_sites_are_refused() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = fixtures::business_with_session(&app, "Carnicería Norte", "norte@carne.com.ar").await;
+    let post = |origin: Option<&str>| {
+        let mut req = app
+            .http
+            .post(app.url("/api/tenancy/invite_member"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", owner.cookie_header())
+            .body("email=x%40evil.com&role=owner");
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        req.send()
+    };
+    assert_eq!(post(None).await.unwrap().status(), 403);
+    assert_eq!(post(Some("https://evil.example")).await.unwrap().status(), 403);
+    assert_eq!(post(Some("null")).await.unwrap().status(), 403);
+    assert_eq!(post(Some(&app.origin())).await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn pages_carry_a_nonce_csp_that_matches_their_scripts_and_forbid_framing() {
+    let app = TestApp::spawn().await;
+    let res = app.get_as("/ingresar", None).await;
+    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert_eq!(res.headers()["x-frame-options"], "DENY");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("'wasm-unsafe-eval'"), "{csp}");
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_owned();
+    let html = res.text().await.unwrap();
+    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the hydration script carries the nonce");
+    // A new nonce per response.
+    let again = app.get_as("/ingresar", None).await.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert_ne!(again, csp);
+}

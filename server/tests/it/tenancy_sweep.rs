@@ -1,0 +1,276 @@
+//! The isolation sweep, which every later module extends: every registered server function,
+//! REST route and page is called with a session of business B on ids that belong to business A.
+//! It fails on any of A's data in an answer, on any change to A, and on any route missing from
+//! its table. It runs twice: as the application role (row-level security on) and as a role
+//! that bypasses RLS, so each wall is tested on its own: the Rust `TenantScope` filters alone
+//! must already hold.
+//!
+//! Also here: every role is refused exactly what its row of the permission matrix forbids.
+
+use std::collections::BTreeSet;
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use shared::tenancy::{Permission, Role};
+
+use crate::fixtures::{self, Business};
+use crate::helpers::{Session, TestApp};
+
+/// One server function: the form it is called with. `{a_tenant}`, `{a_member}` (A's cashier),
+/// `{a_invitation}` and `{a_session}` are replaced by A's ids.
+const PROBES: &[(&str, &[(&str, &str)])] = &[
+    ("/api/system/get_system_status", &[]),
+    ("/api/tenancy/get_viewer", &[]),
+    (
+        "/api/tenancy/sign_up",
+        &[
+            ("email", "nuevo-en-sweep@otro.com.ar"),
+            ("password", "una frase bastante larga"),
+            ("display_name", "Nuevo"),
+            ("business_name", "Negocio Nuevo"),
+            ("rubro", "otro"),
+            ("cuit", ""),
+            ("iva_condition", "monotributo"),
+        ],
+    ),
+    ("/api/tenancy/log_in", &[("email", "owner-a@alfajores.com.ar"), ("password", "adivinando mal 1")]),
+    ("/api/tenancy/log_out", &[]),
+    ("/api/tenancy/request_password_reset", &[("email", "owner-a@alfajores.com.ar")]),
+    ("/api/tenancy/reset_password", &[("token", "no-es-un-token"), ("password", "una frase bastante larga")]),
+    ("/api/tenancy/verify_email", &[("token", "no-es-un-token")]),
+    ("/api/tenancy/resend_verification", &[]),
+    ("/api/tenancy/change_password", &[("current_password", "incorrecta 123"), ("new_password", "otra frase bastante larga")]),
+    ("/api/tenancy/switch_business", &[("tenant_id", "{a_tenant}")]),
+    ("/api/tenancy/list_my_sessions", &[]),
+    ("/api/tenancy/revoke_session", &[("session_id", "{a_session}")]),
+    ("/api/tenancy/revoke_other_sessions", &[]),
+    ("/api/tenancy/get_business", &[]),
+    (
+        "/api/tenancy/update_business",
+        &[("name", "Negocio B renombrado"), ("cuit", ""), ("iva_condition", "exento"), ("time_zone", "America/Argentina/Salta")],
+    ),
+    ("/api/tenancy/list_members", &[]),
+    (
+        "/api/tenancy/update_member",
+        &[("member_id", "{a_member}"), ("role", "owner"), ("display_name", "Tomado"), ("phone", "")],
+    ),
+    ("/api/tenancy/remove_member", &[("member_id", "{a_member}")]),
+    ("/api/tenancy/list_invitations", &[]),
+    ("/api/tenancy/invite_member", &[("email", "invitado-de-b@otro.com.ar"), ("role", "viewer")]),
+    ("/api/tenancy/revoke_invitation", &[("invitation_id", "{a_invitation}")]),
+    ("/api/tenancy/preview_invitation", &[("token", "no-es-un-token")]),
+    ("/api/tenancy/accept_invitation", &[("token", "no-es-un-token")]),
+    ("/api/tenancy/sign_up_invited", &[("token", "no-es-un-token"), ("display_name", "X"), ("password", "una frase bastante larga")]),
+    ("/api/tenancy/list_audit_events", &[]),
+    ("/api/tenancy/list_businesses", &[]),
+    ("/api/tenancy/set_business_suspended", &[("tenant_id", "{a_tenant}"), ("suspended", "true")]),
+    ("/api/tenancy/list_dev_mail", &[]),
+];
+
+/// Business A: what B must never see or change.
+struct A {
+    business: Business,
+    cashier_member: i64,
+    invitation: i64,
+    session_id: i64,
+    markers: Vec<String>,
+}
+
+async fn business_a(app: &TestApp) -> A {
+    let mut conn = app.owner_conn().await;
+    let business = fixtures::business(&mut conn, "Alfajorería Secreta", "owner-a@alfajores.com.ar").await;
+    let cashier = fixtures::account(&mut conn, "cajera-a@alfajores.com.ar", false).await;
+    let cashier_member = fixtures::member(&mut conn, business.tenant_id, &cashier, Role::Cashier).await;
+    let (session_a, session_id) = fixtures::session(&mut conn, &business.owner, Some(business.tenant_id)).await;
+    // Through the API, so A has an invitation, audit events and a mail.
+    let res = app.call("/api/tenancy/invite_member", &[("email", "invitada-a@alfajores.com.ar"), ("role", "viewer")], Some(&session_a)).await;
+    assert_eq!(res.status(), 200);
+    let invitation: i64 = {
+        use app::schema::invitations::dsl as i;
+        i::invitations.filter(i::tenant_id.eq(business.tenant_id)).select(i::id).first(&mut conn).await.unwrap()
+    };
+    let markers = ["Alfajorería Secreta", "alfajores.com.ar", "cajera-a", "invitada-a"].map(str::to_owned).to_vec();
+    A { business, cashier_member, invitation, session_id, markers }
+}
+
+fn fill(value: &str, a: &A) -> String {
+    value
+        .replace("{a_tenant}", &a.business.tenant_id.to_string())
+        .replace("{a_member}", &a.cashier_member.to_string())
+        .replace("{a_invitation}", &a.invitation.to_string())
+        .replace("{a_session}", &a.session_id.to_string())
+}
+
+/// A fresh session of B's owner (some probes log out or close sessions).
+async fn b_session(app: &TestApp, b: &Business) -> Session {
+    let mut conn = app.owner_conn().await;
+    fixtures::session(&mut conn, &b.owner, Some(b.tenant_id)).await.0
+}
+
+fn leaks(body: &str, a: &A) -> Vec<String> {
+    a.markers.iter().filter(|m| body.contains(m.as_str())).cloned().collect()
+}
+
+async fn sweep(app: TestApp) {
+    app.wait_healthy().await;
+    let a = business_a(&app).await;
+    let mut conn = app.owner_conn().await;
+    let b = fixtures::business(&mut conn, "Kiosco Beta", "owner-b@kiosco.com.ar").await;
+
+    // Every registered server function is in the table, and the table names no stale one.
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p.to_owned()).collect();
+    let probed: BTreeSet<String> = PROBES.iter().map(|(p, _)| (*p).to_owned()).collect();
+    let missing: Vec<_> = registered.difference(&probed).collect();
+    assert!(missing.is_empty(), "server functions missing from the sweep's table: {missing:?}");
+    let stale: Vec<_> = probed.difference(&registered).collect();
+    assert!(stale.is_empty(), "the sweep names server functions that do not exist: {stale:?}");
+
+    let mut failures = Vec::new();
+    for (path, form) in PROBES {
+        let filled: Vec<(String, String)> = form.iter().map(|(k, v)| ((*k).to_owned(), fill(v, &a))).collect();
+        let pairs: Vec<(&str, &str)> = filled.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let res = app.call(path, &pairs, Some(&b_session(&app, &b).await)).await;
+        let status = res.status();
+        let body = res.text().await.unwrap();
+        let leaked = leaks(&body, &a);
+        if !leaked.is_empty() {
+            failures.push(format!("{path} ({status}) leaked {leaked:?}: {body}"));
+        }
+        if status.is_server_error() {
+            failures.push(format!("{path} answered {status}: {body}"));
+        }
+    }
+
+    // Pages, rendered on the server with B's session.
+    for route in leptos_axum::generate_route_list(app::App) {
+        let path = route.path().to_owned();
+        let body = app.get_as(&path, Some(&b_session(&app, &b).await)).await.text().await.unwrap();
+        let leaked = leaks(&body, &a);
+        if !leaked.is_empty() {
+            failures.push(format!("page {path} leaked {leaked:?}"));
+        }
+    }
+    // Plain axum routes.
+    for path in server::http::REST_ROUTES {
+        let res = app.get_as(path, Some(&b_session(&app, &b).await)).await;
+        let status = res.status();
+        // The event stream never ends: read its first chunk only.
+        let body = if status == 200 && *path == app::system::components::EVENTS_URL {
+            failures.push(format!("{path} streamed to a business owner"));
+            String::new()
+        } else {
+            res.text().await.unwrap()
+        };
+        let leaked = leaks(&body, &a);
+        if !leaked.is_empty() {
+            failures.push(format!("{path} leaked {leaked:?}"));
+        }
+    }
+
+    // A is exactly as it was.
+    {
+        use app::schema::{invitations, memberships, sessions, tenants};
+        let (name, suspended): (String, Option<chrono::DateTime<chrono::Utc>>) = tenants::table
+            .find(a.business.tenant_id)
+            .select((tenants::name, tenants::suspended_at))
+            .first(&mut conn)
+            .await
+            .unwrap();
+        if name != "Alfajorería Secreta" || suspended.is_some() {
+            failures.push(format!("A's business changed: {name} suspended={suspended:?}"));
+        }
+        let roles: Vec<(i64, String, String)> = memberships::table
+            .filter(memberships::tenant_id.eq(a.business.tenant_id))
+            .order(memberships::id)
+            .select((memberships::id, memberships::role, memberships::display_name))
+            .load(&mut conn)
+            .await
+            .unwrap();
+        let cashier = roles.iter().find(|(id, ..)| *id == a.cashier_member);
+        if roles.len() != 2 || cashier.is_none_or(|(_, role, name)| role != "cashier" || name == "Tomado") {
+            failures.push(format!("A's members changed: {roles:?}"));
+        }
+        let open: Option<Option<chrono::DateTime<chrono::Utc>>> = invitations::table
+            .find(a.invitation)
+            .select(invitations::revoked_at)
+            .first(&mut conn)
+            .await
+            .optional()
+            .unwrap();
+        if open != Some(None) {
+            failures.push(format!("A's invitation changed: {open:?}"));
+        }
+        let revoked: Option<chrono::DateTime<chrono::Utc>> =
+            sessions::table.find(a.session_id).select(sessions::revoked_at).first(&mut conn).await.unwrap();
+        if revoked.is_some() {
+            failures.push("A's session was revoked".into());
+        }
+    }
+    assert!(failures.is_empty(), "isolation failures:\n{}", failures.join("\n"));
+}
+
+/// The sweep's server: mails go to an SMTP server (so the development mailbox does not exist,
+/// as in production), optionally connected as a role that bypasses RLS.
+async fn sweep_app(bypass_rls: bool) -> TestApp {
+    let mut extra = vec![("APP_MAIL__SMTP_URL", "smtp://127.0.0.1:9")];
+    if bypass_rls {
+        // The test database's owner is a superuser: row-level security does not apply to it.
+        extra.push(("APP_DATABASE__APP_URL", "{test_db}"));
+    }
+    TestApp::spawn_with(&extra).await
+}
+
+#[tokio::test]
+async fn business_b_never_reaches_business_a_with_row_level_security() {
+    sweep(sweep_app(false).await).await;
+}
+
+#[tokio::test]
+async fn business_b_never_reaches_business_a_through_the_rust_scopes_alone() {
+    sweep(sweep_app(true).await).await;
+}
+
+/// A call allowed with `permission`, with arguments that succeed (or answer 404) when allowed.
+const GATED: &[(&str, &[(&str, &str)], Permission)] = &[
+    ("/api/tenancy/get_business", &[], Permission::BusinessView),
+    (
+        "/api/tenancy/update_business",
+        &[("name", "Negocio Roles"), ("cuit", ""), ("iva_condition", "monotributo"), ("time_zone", "America/Argentina/Buenos_Aires")],
+        Permission::BusinessEdit,
+    ),
+    ("/api/tenancy/list_members", &[], Permission::MembersView),
+    ("/api/tenancy/list_invitations", &[], Permission::MembersView),
+    ("/api/tenancy/remove_member", &[("member_id", "-1")], Permission::MembersManage),
+    ("/api/tenancy/revoke_invitation", &[("invitation_id", "-1")], Permission::MembersManage),
+    ("/api/tenancy/invite_member", &[("email", "{fresh}"), ("role", "viewer")], Permission::MembersManage),
+    ("/api/tenancy/invite_member", &[("email", "{fresh}"), ("role", "owner")], Permission::OwnersManage),
+    ("/api/tenancy/list_audit_events", &[], Permission::AuditView),
+];
+
+#[tokio::test]
+async fn every_role_gets_exactly_what_the_matrix_allows() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.owner_conn().await;
+    let b = fixtures::business(&mut conn, "Negocio Roles", "duenio@roles.com.ar").await;
+    let mut wrong = Vec::new();
+    for role in Role::ALL {
+        let person = fixtures::account(&mut conn, &format!("{}@roles.com.ar", role.code()), false).await;
+        if role != Role::Owner {
+            fixtures::member(&mut conn, b.tenant_id, &person, role).await;
+        }
+        let who = if role == Role::Owner { &b.owner } else { &person };
+        let (session, _) = fixtures::session(&mut conn, who, Some(b.tenant_id)).await;
+        for (i, (path, form, permission)) in GATED.iter().enumerate() {
+            let fresh = format!("{}-{i}@invitados.com.ar", role.code());
+            let form: Vec<(&str, String)> = form.iter().map(|(k, v)| (*k, v.replace("{fresh}", &fresh))).collect();
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let status = app.call(path, &pairs, Some(&session)).await.status().as_u16();
+            let allowed = role.allows(*permission);
+            let refused = status == 403 || (status == 422 && !allowed);
+            if allowed == refused || status >= 500 {
+                wrong.push(format!("{role:?} {path} ({permission:?}): {status}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "the server disagrees with the matrix:\n{}", wrong.join("\n"));
+}
