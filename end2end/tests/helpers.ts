@@ -1,6 +1,6 @@
 // Shared helpers for the specs.
 import { execFileSync } from 'node:child_process';
-import { expect, Page, TestInfo } from '@playwright/test';
+import { expect, Page, TestInfo, test } from '@playwright/test';
 
 /** Whether this run has JavaScript (the `js` project) or only server-rendered HTML. */
 export function hasJs(testInfo: TestInfo): boolean {
@@ -23,4 +23,55 @@ export function mqttPublish(topic: string, payload: string, opts: { qos?: number
 /** A value unique to this test run, to find our own message among others. */
 export function unique(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** The demo accounts the e2e server seeds (APP_DEMO__SEED=true). */
+export const DEMO_PASSWORD = 'mostrador-demo';
+export const OPERATOR = 'operador@mostrador.local';
+
+/** Signs in through the login form and waits until the page has left it. */
+export async function login(page: Page, email: string, password: string) {
+  await page.goto('/ingresar');
+  await waitHydratedIfScripting(page);
+  await page.getByLabel('Correo electrónico').fill(email);
+  await page.getByLabel('Contraseña').fill(password);
+  await page.getByRole('button', { name: 'Ingresar' }).click();
+  await expect(page).not.toHaveURL(/\/ingresar/);
+  await expect(page.getByTestId('account-menu')).toBeVisible();
+}
+
+/** Waits for hydration when the page runs scripts (the `nojs` project never hydrates). */
+async function waitHydratedIfScripting(page: Page) {
+  if (hasJs(test.info())) await waitHydrated(page);
+}
+
+/** Signs out with the top bar's button. */
+export async function logout(page: Page) {
+  await page.getByTestId('log-out').click();
+  await expect(page).toHaveURL(/\/ingresar/);
+}
+
+/** The link (starting with `pathPrefix`) of the newest mail to `to`, from the development mailbox. */
+export async function mailLink(page: Page, to: string, pathPrefix: string): Promise<string> {
+  let href = '';
+  await expect(async () => {
+    await page.goto('/dev/correos');
+    const mail = page.locator(`[data-testid=mail][data-to="${to}"]`).first();
+    href = (await mail.getByTestId('mail-link').first().getAttribute('href', { timeout: 1000 })) ?? '';
+    expect(href).toContain(pathPrefix);
+  }).toPass({ timeout: 15_000 });
+  return new URL(href).pathname + new URL(href).search;
+}
+
+/** Fills the sign-up form and submits it. */
+export async function signUp(page: Page, opts: { email: string; business: string; name?: string; rubro?: string; cuit?: string }) {
+  await page.goto('/registro');
+  await waitHydrated(page);
+  await page.getByLabel('Tu nombre').fill(opts.name ?? 'Ana Pérez');
+  await page.getByLabel('Correo electrónico').fill(opts.email);
+  await page.getByLabel('Contraseña').fill('una frase bastante larga');
+  await page.getByLabel('Nombre del negocio').fill(opts.business);
+  await page.getByLabel('Rubro').selectOption(opts.rubro ?? 'carniceria_panaderia');
+  await page.getByLabel('CUIT (opcional)').fill(opts.cuit ?? '');
+  await page.getByRole('button', { name: 'Crear cuenta' }).click();
 }

@@ -1,7 +1,7 @@
 // The app shell: Spanish server-rendered home, navigation with only what works, 404 page,
 // /health, hydration.
 import { test, expect } from '@playwright/test';
-import { hasJs, waitHydrated } from './helpers';
+import { DEMO_PASSWORD, OPERATOR, hasJs, login, waitHydrated } from './helpers';
 
 test('home is server-rendered Spanish HTML with the navigation', async ({ page, request }, testInfo) => {
   // The raw HTML, before any script runs, already holds the content.
@@ -15,7 +15,8 @@ test('home is server-rendered Spanish HTML with the navigation', async ({ page, 
   await expect(page).toHaveTitle('Mostrador');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Tu negocio, en un solo lugar');
   const nav = page.getByRole('navigation', { name: 'Principal' });
-  await expect(nav.getByRole('link')).toHaveText(['Inicio', 'Estado del sistema']);
+  // A visitor sees only what a visitor can use.
+  await expect(nav.getByRole('link')).toHaveText(['Inicio', 'Ingresar', 'Crear cuenta']);
   if (hasJs(testInfo)) {
     await waitHydrated(page);
   } else {
@@ -23,7 +24,8 @@ test('home is server-rendered Spanish HTML with the navigation', async ({ page, 
   }
 });
 
-test('navigation reaches the status page', async ({ page }, testInfo) => {
+test('the operator\'s navigation reaches the status page', async ({ page }, testInfo) => {
+  await login(page, OPERATOR, DEMO_PASSWORD);
   await page.goto('/');
   if (hasJs(testInfo)) await waitHydrated(page);
   const nav = page.getByRole('navigation', { name: 'Principal' });
@@ -51,7 +53,7 @@ test('health reports database and broker', async ({ request }) => {
 
 test('fits a phone screen without horizontal scrolling', async ({ page }) => {
   await page.setViewportSize({ width: 360, height: 740 });
-  for (const path of ['/', '/sistema']) {
+  for (const path of ['/', '/ingresar', '/registro']) {
     await page.goto(path);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow, `${path} overflows horizontally`).toBeLessThanOrEqual(0);

@@ -1,6 +1,19 @@
 // "Estado del sistema": health, counters and live MQTT messages published by a real client.
 import { test, expect } from '@playwright/test';
-import { hasJs, mqttPublish, unique, waitHydrated } from './helpers';
+import { DEMO_PASSWORD, OPERATOR, hasJs, login, mqttPublish, unique, waitHydrated } from './helpers';
+
+// The status page is the platform operator's.
+test.beforeEach(async ({ page }) => {
+  await login(page, OPERATOR, DEMO_PASSWORD);
+});
+
+test('visitors and business owners cannot see it', async ({ browser }) => {
+  const context = await browser.newContext();
+  const visitor = await context.newPage();
+  await visitor.goto('/sistema');
+  await expect(visitor.getByText('Tenés que iniciar sesión')).toBeVisible();
+  await context.close();
+});
 
 test('shows database and broker working', async ({ page }) => {
   await page.goto('/sistema');

@@ -24,11 +24,15 @@ where
     Signal::derive(move || action.value().with(|v| matches!(v, Some(Ok(_)))))
 }
 
-/// A labelled input with its error underneath (`id` = `name`, error id `<name>-error`).
+/// A labelled input with its error underneath (`id` defaults to `name`; the error's id is
+/// `<id>-error`).
 #[component]
 pub fn Field(
     /// The form field's name (and the server function argument).
     name: &'static str,
+    /// The element id, when a page has several forms with the same fields.
+    #[prop(optional, into)]
+    id: Option<String>,
     /// The label (Spanish).
     label: &'static str,
     /// The input type.
@@ -51,20 +55,21 @@ pub fn Field(
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let reason = Memo::new(move |_| error.with(|e| e.as_ref().and_then(|e| e.field_reason(name))));
+    let id = id.unwrap_or_else(|| name.to_owned());
     view! {
         <div class="field">
-            <label for=name>{label}</label>
+            <label for=id.clone()>{label}</label>
             <input
-                id=name
+                id=id.clone()
                 name=name
                 type=kind
                 autocomplete=autocomplete
                 required=required
                 value=value
                 aria-invalid=move || reason.with(Option::is_some).to_string()
-                aria-describedby=format!("{name}-error")
+                aria-describedby=format!("{id}-error")
             />
-            <FieldMessage name reason help />
+            <FieldMessage id name reason help />
         </div>
     }
 }
@@ -74,6 +79,9 @@ pub fn Field(
 pub fn SelectField(
     /// The form field's name.
     name: &'static str,
+    /// The element id, when a page has several forms with the same fields.
+    #[prop(optional, into)]
+    id: Option<String>,
     /// The label.
     label: &'static str,
     /// The choices.
@@ -86,10 +94,11 @@ pub fn SelectField(
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let reason = Memo::new(move |_| error.with(|e| e.as_ref().and_then(|e| e.field_reason(name))));
+    let id = id.unwrap_or_else(|| name.to_owned());
     view! {
         <div class="field">
-            <label for=name>{label}</label>
-            <select id=name name=name aria-describedby=format!("{name}-error")>
+            <label for=id.clone()>{label}</label>
+            <select id=id.clone() name=name aria-describedby=format!("{id}-error")>
                 {options
                     .into_iter()
                     .map(|(value, text)| {
@@ -98,20 +107,21 @@ pub fn SelectField(
                     })
                     .collect_view()}
             </select>
-            <FieldMessage name reason help="" />
+            <FieldMessage id name reason help="" />
         </div>
     }
 }
 
 #[component]
-fn FieldMessage(name: &'static str, reason: Memo<Option<String>>, help: &'static str) -> impl IntoView {
+fn FieldMessage(id: String, name: &'static str, reason: Memo<Option<String>>, help: &'static str) -> impl IntoView {
+    let error_id = format!("{id}-error");
     move || match reason.get() {
         Some(r) => view! {
-            <p id=format!("{name}-error") class="field-error" role="alert" data-testid=format!("error-{name}")>{r}</p>
+            <p id=error_id.clone() class="field-error" role="alert" data-testid=format!("error-{name}")>{r}</p>
         }
         .into_any(),
-        None if !help.is_empty() => view! { <p id=format!("{name}-error") class="field-help">{help}</p> }.into_any(),
-        None => view! { <span id=format!("{name}-error")></span> }.into_any(),
+        None if !help.is_empty() => view! { <p id=error_id.clone() class="field-help">{help}</p> }.into_any(),
+        None => view! { <span id=error_id.clone()></span> }.into_any(),
     }
 }
 

@@ -82,21 +82,22 @@ pub fn App() -> impl IntoView {
         <Router>
             <Layout>
                 <Routes fallback=NotFoundPage>
-                    <Route path=StaticSegment("") view=HomePage />
-                    // Async: the whole status is in the first HTML, so it works without JavaScript.
+                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
+                    // Async everywhere: each page arrives whole (session, data, forms), so it works
+                    // without JavaScript; hydration then takes over.
                     <Route path=StaticSegment("sistema") view=SystemStatusPage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("ingresar") view=LoginPage />
-                    <Route path=StaticSegment("registro") view=SignUpPage />
-                    <Route path=StaticSegment("recuperar-contrasena") view=ForgotPasswordPage />
-                    <Route path=StaticSegment("restablecer-contrasena") view=ResetPasswordPage />
-                    <Route path=StaticSegment("verificar-correo") view=VerifyEmailPage />
-                    <Route path=StaticSegment("invitacion") view=InvitationPage />
-                    <Route path=StaticSegment("cuenta") view=AccountPage />
-                    <Route path=StaticSegment("negocio") view=BusinessPage />
-                    <Route path=(StaticSegment("negocio"), StaticSegment("miembros")) view=MembersPage />
-                    <Route path=(StaticSegment("negocio"), StaticSegment("auditoria")) view=AuditPage />
-                    <Route path=StaticSegment("operador") view=OperatorPage />
-                    <Route path=(StaticSegment("dev"), StaticSegment("correos")) view=DevMailPage />
+                    <Route path=StaticSegment("ingresar") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("registro") view=SignUpPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("recuperar-contrasena") view=ForgotPasswordPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("restablecer-contrasena") view=ResetPasswordPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("verificar-correo") view=VerifyEmailPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("invitacion") view=InvitationPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("cuenta") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("negocio") view=BusinessPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("negocio"), StaticSegment("miembros")) view=MembersPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("negocio"), StaticSegment("auditoria")) view=AuditPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("operador") view=OperatorPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("dev"), StaticSegment("correos")) view=DevMailPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

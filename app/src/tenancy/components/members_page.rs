@@ -93,6 +93,8 @@ fn MemberCard(
         return view! { <article class="card member" data-testid="member" data-email=member.email.clone()>{header}</article> }.into_any();
     }
     let options = role_options(my_role, Some(member.role));
+    let member_id = member.id;
+    let id = move |field: &str| format!("member-{member_id}-{field}");
     view! {
         <article class="card member" data-testid="member" data-email=member.email.clone()>
             {header}
@@ -100,9 +102,9 @@ fn MemberCard(
                 <summary>"Editar"</summary>
                 <ActionForm action=update>
                     <input type="hidden" name="member_id" value=member.id />
-                    <SelectField name="role" label="Rol" options selected=member.role.code() error />
-                    <Field name="display_name" label="Nombre" value=member.display_name.clone() required=true error />
-                    <Field name="phone" label="Teléfono" kind="tel" value=member.phone.clone() error />
+                    <SelectField name="role" id=id("role") label="Rol" options selected=member.role.code() error />
+                    <Field name="display_name" id=id("name") label="Nombre" value=member.display_name.clone() required=true error />
+                    <Field name="phone" id=id("phone") label="Teléfono" kind="tel" value=member.phone.clone() error />
                     <label class="check">
                         <input type="checkbox" name="is_professional" value="on" checked=member.is_professional />
                         " Atiende turnos (profesional con agenda)"
@@ -130,8 +132,8 @@ fn InviteForm(invite: ServerAction<InviteMember>, my_role: Option<Role>) -> impl
         <section class="card">
             <h2>"Invitar a alguien"</h2>
             <ActionForm action=invite>
-                <Field name="email" label="Correo electrónico" kind="email" required=true error />
-                <SelectField name="role" label="Rol" options selected="cashier" error />
+                <Field name="email" id="invite-email" label="Correo electrónico" kind="email" required=true error />
+                <SelectField name="role" id="invite-role" label="Rol de la persona invitada" options selected="cashier" error />
                 <FormError error />
                 <button type="submit" class="button" disabled=move || invite.pending().get()>"Enviar invitación"</button>
                 <Show when=move || sent.get()><p class="form-ok" role="status" data-testid="invitation-sent">"Invitación enviada."</p></Show>

@@ -10,8 +10,9 @@ use crate::schema::login_attempts;
 pub const WINDOW: Duration = Duration::minutes(15);
 /// Failed attempts per account (email) per window: enough for typos, too few to guess.
 pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-/// Attempts (any outcome) per IP address per window: a shared office NAT still fits.
-pub const MAX_ATTEMPTS_PER_IP: i64 = 30;
+/// Failed attempts per IP address per window, whatever the accounts (credential stuffing): a
+/// shared office NAT with a few typos still fits.
+pub const MAX_FAILURES_PER_IP: i64 = 30;
 
 /// Whether another attempt for `email` from `ip` is refused, checked before any password work.
 pub async fn is_limited(conn: &mut AsyncPgConnection, email: &str, ip: &str) -> QueryResult<bool> {
@@ -28,18 +29,20 @@ pub async fn is_limited(conn: &mut AsyncPgConnection, email: &str, ip: &str) -> 
     }
     let from_ip: i64 = login_attempts::table
         .filter(login_attempts::ip.eq(ip))
+        .filter(login_attempts::succeeded.eq(false))
         .filter(login_attempts::at.gt(since))
         .count()
         .get_result(conn)
         .await?;
-    Ok(from_ip >= MAX_ATTEMPTS_PER_IP)
+    Ok(from_ip >= MAX_FAILURES_PER_IP)
 }
 
 /// Records an attempt. A success clears the account's failures (a person who got in is not
-/// locked out by their earlier typos).
+/// locked out by their earlier typos); the address' failures stay.
 pub async fn record(conn: &mut AsyncPgConnection, email: &str, ip: &str, succeeded: bool) -> QueryResult<()> {
     if succeeded {
-        diesel::delete(login_attempts::table.filter(login_attempts::email.eq(email)).filter(login_attempts::succeeded.eq(false)))
+        diesel::update(login_attempts::table.filter(login_attempts::email.eq(email)).filter(login_attempts::succeeded.eq(false)))
+            .set(login_attempts::email.eq(""))
             .execute(conn)
             .await?;
     }
