@@ -26,8 +26,10 @@ pub struct AppState {
 
 /// The installation's time zone name, from the request's state (Buenos Aires outside a request).
 pub fn default_time_zone() -> String {
-    leptos::prelude::use_context::<AppState>()
-        .map_or_else(|| chrono_tz::America::Argentina::Buenos_Aires.name().to_owned(), |s| s.time_zone.name().to_owned())
+    leptos::prelude::use_context::<AppState>().map_or_else(
+        || chrono_tz::America::Argentina::Buenos_Aires.name().to_owned(),
+        |s| s.time_zone.name().to_owned(),
+    )
 }
 
 impl FromRef<AppState> for LeptosOptions {

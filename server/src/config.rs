@@ -225,7 +225,10 @@ impl std::fmt::Debug for MqttConfig {
 
 impl std::fmt::Debug for MailConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MailConfig").field("smtp_url", &self.smtp_url.as_deref().map(redact_url)).field("from", &self.from).finish()
+        f.debug_struct("MailConfig")
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("from", &self.from)
+            .finish()
     }
 }
 

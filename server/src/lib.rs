@@ -51,6 +51,7 @@ impl Application {
         }
         let pool = db::pool(&config.database)?;
         let mail = Arc::new(mail::Sender::from_config(&config.mail)?);
+        tokio::task::spawn_blocking(app::tenancy::auth::PasswordHasher::warm_up).await?;
         if config.demo_seed {
             seed_demo(&pool).await?;
         }
@@ -166,6 +167,31 @@ pub async fn start(config: Config) -> anyhow::Result<()> {
     let app = Application::build(config).await?;
     tracing::info!(url = %format!("http://{}", app.local_addr()), "Mostrador is ready");
     app.run_until(shutdown_signal()).await
+}
+
+/// `mostrador create-operator EMAIL`: migrates, then makes `email` the platform operator. A new
+/// account's password comes from `MOSTRADOR_OPERATOR_PASSWORD` or the first line of stdin.
+pub async fn create_operator(config: &Config, email: &str) -> anyhow::Result<()> {
+    if config.database.migrate {
+        db::run_migrations(&config.database.url).await?;
+    }
+    let pool = db::pool(&config.database)?;
+    let mut conn = pool.get().await.context("no database connection")?;
+    let exists = app::tenancy::db::users::User::by_email(&mut conn, &email.trim().to_lowercase()).await?.is_some();
+    let password = if exists {
+        None
+    } else if let Ok(p) = std::env::var("MOSTRADOR_OPERATOR_PASSWORD") {
+        Some(p)
+    } else {
+        eprintln!("Contraseña para {email} (una línea):");
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Some(line.trim_end_matches(['\r', '\n']).to_owned())
+    };
+    let created =
+        app::tenancy::service::make_operator(&mut conn, email, password).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("{email}: {}", if created { "cuenta de operador creada" } else { "ahora es operador de la plataforma" });
+    Ok(())
 }
 
 /// Creates the demo accounts and businesses (idempotent) and logs how to sign in.

@@ -21,7 +21,7 @@ const BATCH: i64 = 20;
 /// Where mails go.
 pub enum Sender {
     /// A real SMTP server.
-    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
+    Smtp { transport: Box<AsyncSmtpTransport<Tokio1Executor>>, from: Mailbox },
     /// Nowhere: the log and the development mailbox.
     Log,
 }
@@ -37,7 +37,7 @@ impl Sender {
                     .timeout(Some(Duration::from_secs(20)))
                     .build();
                 let from = config.from.parse().map_err(|e| anyhow::anyhow!("APP_MAIL__FROM: {e}"))?;
-                Ok(Self::Smtp { transport, from })
+                Ok(Self::Smtp { transport: Box::new(transport), from })
             }
         }
     }

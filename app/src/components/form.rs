@@ -133,7 +133,10 @@ pub fn FormError(
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     move || {
-        error.get().and_then(|e| e.form_message()).map(|m| view! { <p class="form-error" role="alert" data-testid="form-error">{m}</p> })
+        error
+            .get()
+            .and_then(|e| e.form_message())
+            .map(|m| view! { <p class="form-error" role="alert" data-testid="form-error">{m}</p> })
     }
 }
 
@@ -145,11 +148,17 @@ pub fn ErrorNotice(
     error: AppError,
 ) -> impl IntoView {
     let body = match &error {
-        AppError::Unauthenticated => view! {
-            <p>"Tenés que iniciar sesión para ver esta página."</p>
-            <a class="button" href="/ingresar">"Ingresar"</a>
+        AppError::Unauthenticated => {
+            // Back to this page after signing in.
+            let here = leptos_router::hooks::use_location();
+            let next = format!("{}{}", here.pathname.get_untracked(), here.search.get_untracked());
+            let href = format!("/ingresar?next={}", percent_encode(&next));
+            view! {
+                <p>"Tenés que iniciar sesión para ver esta página."</p>
+                <a class="button" href=href>"Ingresar"</a>
+            }
+            .into_any()
         }
-        .into_any(),
         AppError::Forbidden => view! {
             <p data-testid="forbidden">"No tenés permiso para ver esta página."</p>
             <a href="/">"Volver al inicio"</a>
@@ -158,4 +167,14 @@ pub fn ErrorNotice(
         e => view! { <p>{e.to_string()}</p> }.into_any(),
     };
     view! { <div class="card notice" role="alert">{body}</div> }
+}
+
+/// Percent-encodes `s` for a query parameter (unreserved characters and `/` stay as they are).
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => char::from(b).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

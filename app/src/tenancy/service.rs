@@ -6,7 +6,10 @@ use shared::tenancy::{Role, account, business};
 
 use crate::error::AppError;
 use crate::tenancy::auth::{self, RequestMeta, SessionUser, TenantScope};
-use crate::tenancy::db::{self, audit, email_tokens, email_tokens::Purpose, invitations, login_attempts, mail, memberships, sessions, tenants, users};
+use crate::tenancy::db::{
+    self, audit, email_tokens, email_tokens::Purpose, invitations, login_attempts, mail, memberships, sessions,
+    tenants, users,
+};
 
 /// What a sign-up form sends.
 #[derive(Debug, Clone)]
@@ -32,11 +35,13 @@ struct CheckedSignUp {
 
 fn check_sign_up(form: &SignUp) -> Result<CheckedSignUp, AppError> {
     let email = account::normalize_email(&form.email).map_err(|e| AppError::invalid("email", e))?;
-    let display_name = account::validate_display_name(&form.display_name).map_err(|e| AppError::invalid("display_name", e))?;
+    let display_name =
+        account::validate_display_name(&form.display_name).map_err(|e| AppError::invalid("display_name", e))?;
     account::validate_password(&form.password, &email).map_err(|e| AppError::invalid("password", e))?;
     let business_name =
         business::validate_business_name(&form.business_name).map_err(|e| AppError::invalid("business_name", e))?;
-    let rubro = business::Rubro::from_code(&form.rubro).ok_or_else(|| AppError::invalid("rubro", "Elegí el rubro de tu negocio."))?;
+    let rubro = business::Rubro::from_code(&form.rubro)
+        .ok_or_else(|| AppError::invalid("rubro", "Elegí el rubro de tu negocio."))?;
     let cuit = if form.cuit.trim().is_empty() {
         None
     } else {
@@ -64,19 +69,28 @@ pub async fn sign_up(conn: &mut AsyncPgConnection, form: SignUp, meta: &RequestM
     conn.transaction(async |conn| {
         let user = users::User::create(
             conn,
-            &users::NewUser { email: &checked.email, password_hash: &hash, display_name: &checked.display_name, is_operator: false },
+            &users::NewUser {
+                email: &checked.email,
+                password_hash: &hash,
+                display_name: &checked.display_name,
+                is_operator: false,
+            },
         )
         .await
         .map_err(|e| {
             if db::is_unique_violation(&e, "users_email_key") {
-                AppError::invalid("email", "Ya hay una cuenta con ese correo. Iniciá sesión o restablecé la contraseña.")
+                AppError::invalid(
+                    "email",
+                    "Ya hay una cuenta con ese correo. Iniciá sesión o restablecé la contraseña.",
+                )
             } else {
                 AppError::from(e)
             }
         })?;
         let scope = create_business(conn, &checked, user.id).await?;
         audit::record(conn, &scope, "business_created", &checked.business_name, &meta.ip).await?;
-        sessions::create(conn, &auth::token_hash(&token), user.id, Some(scope.tenant_id()), &meta.ip, &meta.user_agent).await?;
+        sessions::create(conn, &auth::token_hash(&token), user.id, Some(scope.tenant_id()), &meta.ip, &meta.user_agent)
+            .await?;
         audit::record_account(conn, user.id, "login", "alta de cuenta", &meta.ip).await?;
         queue_verification(conn, &user, &verify, meta).await?;
         Ok::<_, AppError>(())
@@ -86,7 +100,11 @@ pub async fn sign_up(conn: &mut AsyncPgConnection, form: SignUp, meta: &RequestM
 }
 
 /// Inserts the business under a free slug and its owner membership; returns the owner's scope.
-async fn create_business(conn: &mut AsyncPgConnection, form: &CheckedSignUp, user_id: i64) -> Result<TenantScope, AppError> {
+async fn create_business(
+    conn: &mut AsyncPgConnection,
+    form: &CheckedSignUp,
+    user_id: i64,
+) -> Result<TenantScope, AppError> {
     let id = tenants::Tenant::reserve_id(conn).await?;
     let scope = TenantScope::for_new_member(id, user_id, 0, Role::Owner, String::new());
     scope.enter(conn).await?;
@@ -114,13 +132,23 @@ async fn create_business(conn: &mut AsyncPgConnection, form: &CheckedSignUp, use
     let tenant = created.ok_or_else(|| AppError::invalid("business_name", "Probá con otro nombre para el negocio."))?;
     let member_id = memberships::create(
         conn,
-        &memberships::NewMembership { tenant_id: id, user_id, role: Role::Owner.code(), display_name: &form.display_name },
+        &memberships::NewMembership {
+            tenant_id: id,
+            user_id,
+            role: Role::Owner.code(),
+            display_name: &form.display_name,
+        },
     )
     .await?;
     Ok(TenantScope::for_new_member(id, user_id, member_id, Role::Owner, tenant.time_zone))
 }
 
-async fn queue_verification(conn: &mut AsyncPgConnection, user: &users::User, token: &str, meta: &RequestMeta) -> Result<(), AppError> {
+async fn queue_verification(
+    conn: &mut AsyncPgConnection,
+    user: &users::User,
+    token: &str,
+    meta: &RequestMeta,
+) -> Result<(), AppError> {
     email_tokens::issue(conn, user.id, Purpose::VerifyEmail, &auth::token_hash(token)).await?;
     let (subject, body) =
         super::mails::verify_email(&user.display_name, &format!("{}/verificar-correo?token={token}", meta.site_url));
@@ -136,7 +164,12 @@ pub const TOO_MANY_ATTEMPTS: &str =
 
 /// Checks the credentials (same work and answer for unknown accounts) within the rate limits and
 /// starts a session in the account's first business. Returns the session token.
-pub async fn log_in(conn: &mut AsyncPgConnection, email: &str, password: String, meta: &RequestMeta) -> Result<String, AppError> {
+pub async fn log_in(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+    password: String,
+    meta: &RequestMeta,
+) -> Result<String, AppError> {
     let email = account::normalize_email(email).map_err(|e| AppError::invalid("email", e))?;
     if password.is_empty() {
         return Err(AppError::invalid("password", "Escribí tu contraseña."));
@@ -192,7 +225,12 @@ pub async fn request_reset(conn: &mut AsyncPgConnection, email: &str, meta: &Req
 }
 
 /// Sets a new password from a reset link, ends every session and starts a new one.
-pub async fn reset_password(conn: &mut AsyncPgConnection, token: &str, password: String, meta: &RequestMeta) -> Result<String, AppError> {
+pub async fn reset_password(
+    conn: &mut AsyncPgConnection,
+    token: &str,
+    password: String,
+    meta: &RequestMeta,
+) -> Result<String, AppError> {
     let hash_of_link = auth::token_hash(token.trim());
     let new_session = auth::new_token();
     // Check the password against the account before hashing (cheap failure first).
@@ -246,9 +284,9 @@ pub async fn change_password(
 pub async fn verify_email(conn: &mut AsyncPgConnection, token: &str, meta: &RequestMeta) -> Result<(), AppError> {
     let hash = auth::token_hash(token.trim());
     conn.transaction(async |conn| {
-        let user_id = email_tokens::consume(conn, Purpose::VerifyEmail, &hash)
-            .await?
-            .ok_or_else(|| AppError::invalid("token", "El enlace no es válido o ya venció. Pedí uno nuevo desde «Mi cuenta»."))?;
+        let user_id = email_tokens::consume(conn, Purpose::VerifyEmail, &hash).await?.ok_or_else(|| {
+            AppError::invalid("token", "El enlace no es válido o ya venció. Pedí uno nuevo desde «Mi cuenta».")
+        })?;
         users::User::mark_verified(conn, user_id).await?;
         audit::record_account(conn, user_id, "email_verified", "", &meta.ip).await?;
         Ok(())
@@ -257,7 +295,11 @@ pub async fn verify_email(conn: &mut AsyncPgConnection, token: &str, meta: &Requ
 }
 
 /// Sends a new verification link to the signed-in account.
-pub async fn resend_verification(conn: &mut AsyncPgConnection, user: &SessionUser, meta: &RequestMeta) -> Result<(), AppError> {
+pub async fn resend_verification(
+    conn: &mut AsyncPgConnection,
+    user: &SessionUser,
+    meta: &RequestMeta,
+) -> Result<(), AppError> {
     let account = users::User::by_id(conn, user.user_id).await?;
     if account.email_verified_at.is_some() {
         return Ok(());
@@ -267,13 +309,20 @@ pub async fn resend_verification(conn: &mut AsyncPgConnection, user: &SessionUse
 }
 
 /// Reads an invitation by its link's token (any visitor holding the link may).
-pub async fn invitation_by_token(conn: &mut AsyncPgConnection, token: &str) -> Result<(invitations::InvitationRow, tenants::Tenant), AppError> {
+pub async fn invitation_by_token(
+    conn: &mut AsyncPgConnection,
+    token: &str,
+) -> Result<(invitations::InvitationRow, tenants::Tenant), AppError> {
     let hash = auth::token_hash(token.trim());
     conn.transaction(async |conn| {
         auth::set_invitation_hash(conn, &hash).await?;
-        let inv = invitations::by_token(conn, &hash).await?.filter(invitations::InvitationRow::is_open).ok_or_else(|| {
-            AppError::invalid("token", "La invitación no es válida, ya se usó o venció. Pedile a quien te invitó una nueva.")
-        })?;
+        let inv =
+            invitations::by_token(conn, &hash).await?.filter(invitations::InvitationRow::is_open).ok_or_else(|| {
+                AppError::invalid(
+                    "token",
+                    "La invitación no es válida, ya se usó o venció. Pedile a quien te invitó una nueva.",
+                )
+            })?;
         let scope = TenantScope::for_new_member(inv.tenant_id, 0, 0, Role::Viewer, String::new());
         scope.enter(conn).await?;
         let tenant = tenants::Tenant::current(conn, &scope).await?;
@@ -326,7 +375,8 @@ pub async fn accept_invitation(
         let scope = TenantScope::for_new_member(inv.tenant_id, user.id, member_id, role, String::new());
         invitations::mark_accepted(conn, &scope, inv.id).await?;
         users::User::mark_verified(conn, user.id).await?;
-        audit::record(conn, &scope, "invitation_accepted", &format!("{} como {}", user.email, role.label()), &meta.ip).await?;
+        audit::record(conn, &scope, "invitation_accepted", &format!("{} como {}", user.email, role.label()), &meta.ip)
+            .await?;
         if let Some(session_id) = session_id {
             sessions::set_tenant(conn, session_id, inv.tenant_id).await?;
         }
@@ -345,7 +395,8 @@ pub async fn sign_up_invited(
     meta: &RequestMeta,
 ) -> Result<String, AppError> {
     let (inv, _) = invitation_by_token(conn, token).await?;
-    let display_name = account::validate_display_name(display_name).map_err(|e| AppError::invalid("display_name", e))?;
+    let display_name =
+        account::validate_display_name(display_name).map_err(|e| AppError::invalid("display_name", e))?;
     account::validate_password(&password, &inv.email).map_err(|e| AppError::invalid("password", e))?;
     let hash = auth::hash_password(password).await?;
     let session = auth::new_token();
@@ -357,19 +408,26 @@ pub async fn sign_up_invited(
         .await
         .map_err(|e| {
             if db::is_unique_violation(&e, "users_email_key") {
-                AppError::invalid("email", "Ya hay una cuenta con ese correo: iniciá sesión para aceptar la invitación.")
+                AppError::invalid(
+                    "email",
+                    "Ya hay una cuenta con ese correo: iniciá sesión para aceptar la invitación.",
+                )
             } else {
                 AppError::from(e)
             }
         })?;
         let tenant_id = accept_invitation(conn, token, user.id, None, meta).await?;
-        sessions::create(conn, &auth::token_hash(&session), user.id, Some(tenant_id), &meta.ip, &meta.user_agent).await?;
+        sessions::create(conn, &auth::token_hash(&session), user.id, Some(tenant_id), &meta.ip, &meta.user_agent)
+            .await?;
         audit::record_account(conn, user.id, "login", "alta por invitación", &meta.ip).await?;
         Ok::<_, AppError>(())
     })
     .await?;
     Ok(session)
 }
+
+/// A demo business: its name, rubro and people (email, name, role; the first is the owner).
+type DemoBusiness = (&'static str, business::Rubro, &'static [(&'static str, &'static str, Role)]);
 
 /// The demo: the platform operator and two businesses with a few members, all with
 /// `password`. Does nothing if the operator's account exists. Returns who was created.
@@ -379,11 +437,14 @@ pub async fn seed_demo(conn: &mut AsyncPgConnection, password: &str) -> Result<V
         return Ok(vec![(OPERATOR.into(), "operador de la plataforma (ya existía)".into())]);
     }
     let hash = auth::hash_password(password.to_owned()).await?;
-    let businesses: [(&str, business::Rubro, &[(&str, &str, Role)]); 2] = [
+    let businesses: [DemoBusiness; 2] = [
         (
             "Carnicería Don Pepe",
             business::Rubro::CarniceriaPanaderia,
-            &[("pepe@donpepe.com.ar", "José Pérez", Role::Owner), ("caja@donpepe.com.ar", "Lucía Gómez", Role::Cashier)],
+            &[
+                ("pepe@donpepe.com.ar", "José Pérez", Role::Owner),
+                ("caja@donpepe.com.ar", "Lucía Gómez", Role::Cashier),
+            ],
         ),
         (
             "Centro Médico Sur",
@@ -396,7 +457,8 @@ pub async fn seed_demo(conn: &mut AsyncPgConnection, password: &str) -> Result<V
     ];
     conn.transaction(async |conn| {
         let mut created = Vec::new();
-        let new = |email, name, is_operator| users::NewUser { email, password_hash: &hash, display_name: name, is_operator };
+        let new =
+            |email, name, is_operator| users::NewUser { email, password_hash: &hash, display_name: name, is_operator };
         let op = users::User::create(conn, &new(OPERATOR, "Operador", true)).await?;
         users::User::mark_verified(conn, op.id).await?;
         created.push((OPERATOR.to_owned(), "operador de la plataforma".to_owned()));
@@ -421,7 +483,12 @@ pub async fn seed_demo(conn: &mut AsyncPgConnection, password: &str) -> Result<V
                         s.enter(conn).await?;
                         memberships::create(
                             conn,
-                            &memberships::NewMembership { tenant_id: s.tenant_id(), user_id: user.id, role: role.code(), display_name: person },
+                            &memberships::NewMembership {
+                                tenant_id: s.tenant_id(),
+                                user_id: user.id,
+                                role: role.code(),
+                                display_name: person,
+                            },
                         )
                         .await?;
                     }
@@ -432,4 +499,33 @@ pub async fn seed_demo(conn: &mut AsyncPgConnection, password: &str) -> Result<V
         Ok::<_, AppError>(created)
     })
     .await
+}
+
+/// Makes `email` the platform operator: an existing account gets the flag (its password stays);
+/// a new one is created with `password`. Returns whether the account was created.
+pub async fn make_operator(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+    password: Option<String>,
+) -> Result<bool, AppError> {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+
+    use crate::schema::users as u;
+    let email = account::normalize_email(email).map_err(|e| AppError::invalid("email", e))?;
+    if let Some(user) = users::User::by_email(conn, &email).await? {
+        diesel::update(u::table.find(user.id)).set(u::is_operator.eq(true)).execute(conn).await?;
+        return Ok(false);
+    }
+    let password =
+        password.ok_or_else(|| AppError::invalid("password", "Falta la contraseña para la cuenta nueva."))?;
+    account::validate_password(&password, &email).map_err(|e| AppError::invalid("password", e))?;
+    let hash = auth::hash_password(password).await?;
+    let user = users::User::create(
+        conn,
+        &users::NewUser { email: &email, password_hash: &hash, display_name: "Operador", is_operator: true },
+    )
+    .await?;
+    users::User::mark_verified(conn, user.id).await?;
+    Ok(true)
 }

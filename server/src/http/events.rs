@@ -11,12 +11,12 @@ use axum::Extension;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use http::StatusCode;
-use tokio_util::sync::CancellationToken;
 use futures::Stream;
 use futures::StreamExt;
+use http::StatusCode;
 use shared::system::StatusEvent;
 use tokio_stream::wrappers::{BroadcastStream, IntervalStream};
+use tokio_util::sync::CancellationToken;
 
 use super::Draining;
 

@@ -122,7 +122,9 @@ mod tests {
     #[test]
     fn policy_carries_the_nonce_and_forbids_framing() {
         let csp = content_security_policy("abc", None);
-        assert!(csp.contains("'nonce-abc'") && csp.contains("frame-ancestors 'none'") && csp.contains("'wasm-unsafe-eval'"));
+        assert!(
+            csp.contains("'nonce-abc'") && csp.contains("frame-ancestors 'none'") && csp.contains("'wasm-unsafe-eval'")
+        );
         assert!(!csp.contains("unsafe-inline' 'wasm") && !csp.contains("script-src 'self' 'unsafe-inline'"));
     }
 }

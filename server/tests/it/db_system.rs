@@ -58,9 +58,12 @@ async fn a_running_server_counts_itself_and_clean_shutdown_removes_its_row() {
     let app = TestApp::spawn().await;
     app.wait_healthy().await;
     let mut conn = server::db::connect(app.db().url(), Duration::from_secs(5)).await.unwrap();
-    // The first heartbeat runs at start-up; give it a moment to commit.
+    // The first heartbeat runs at start-up; give it a moment to commit and to update the
+    // monitor (it does so just after the commit).
     for _ in 0..50 {
-        if ServerInstance::count_alive(&mut conn).await.unwrap() == 1 {
+        if ServerInstance::count_alive(&mut conn).await.unwrap() == 1
+            && app.state.monitor.snapshot(false).servers_online >= 1
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -37,7 +37,12 @@ pub async fn account(conn: &mut AsyncPgConnection, email: &str, operator: bool) 
     let hash = hash();
     let user = users::User::create(
         conn,
-        &users::NewUser { email, password_hash: &hash, display_name: email.split('@').next().unwrap(), is_operator: operator },
+        &users::NewUser {
+            email,
+            password_hash: &hash,
+            display_name: email.split('@').next().unwrap(),
+            is_operator: operator,
+        },
     )
     .await
     .unwrap();
@@ -51,7 +56,14 @@ pub async fn business(conn: &mut AsyncPgConnection, name: &str, owner_email: &st
     let slug = shared::tenancy::business::slugify(name);
     tenants::Tenant::create(
         conn,
-        &tenants::NewTenant { id, name, slug: &slug, rubro: "otro", cuit: Some("20123456786"), iva_condition: "monotributo" },
+        &tenants::NewTenant {
+            id,
+            name,
+            slug: &slug,
+            rubro: "otro",
+            cuit: Some("20123456786"),
+            iva_condition: "monotributo",
+        },
     )
     .await
     .unwrap()
@@ -64,7 +76,12 @@ pub async fn business(conn: &mut AsyncPgConnection, name: &str, owner_email: &st
 pub async fn member(conn: &mut AsyncPgConnection, tenant_id: i64, account: &Account, role: Role) -> i64 {
     memberships::create(
         conn,
-        &memberships::NewMembership { tenant_id, user_id: account.user_id, role: role.code(), display_name: &account.email },
+        &memberships::NewMembership {
+            tenant_id,
+            user_id: account.user_id,
+            role: role.code(),
+            display_name: &account.email,
+        },
     )
     .await
     .unwrap()
@@ -73,7 +90,8 @@ pub async fn member(conn: &mut AsyncPgConnection, tenant_id: i64, account: &Acco
 /// A signed-in session of `account` working in `tenant_id`; returns it and its row id.
 pub async fn session(conn: &mut AsyncPgConnection, account: &Account, tenant_id: Option<i64>) -> (Session, i64) {
     let token = new_token();
-    let id = sessions::create(conn, &token_hash(&token), account.user_id, tenant_id, "127.0.0.1", "fixture").await.unwrap();
+    let id =
+        sessions::create(conn, &token_hash(&token), account.user_id, tenant_id, "127.0.0.1", "fixture").await.unwrap();
     (Session { token }, id)
 }
 

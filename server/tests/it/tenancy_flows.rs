@@ -167,7 +167,10 @@ async fn password_reset_through_the_mailed_link_ends_old_sessions() {
     let app = TestApp::spawn().await;
     let (b, old_session) = fixtures::business_with_session(&app, "Verdulería Lola", "lola@verduleria.com.ar").await;
     // Unknown addresses get the same answer and no mail.
-    assert_eq!(app.call("/api/tenancy/request_password_reset", &[("email", "nadie@x.com.ar")], None).await.status(), 200);
+    assert_eq!(
+        app.call("/api/tenancy/request_password_reset", &[("email", "nadie@x.com.ar")], None).await.status(),
+        200
+    );
     let res = app.call("/api/tenancy/request_password_reset", &[("email", &b.owner.email)], None).await;
     assert_eq!(res.status(), 200);
     let (body, token) = last_mail_token(&app, &b.owner.email).await;
@@ -175,14 +178,16 @@ async fn password_reset_through_the_mailed_link_ends_old_sessions() {
 
     let weak = app.call("/api/tenancy/reset_password", &[("token", &token), ("password", "corta")], None).await;
     assert_eq!(weak.status(), 422);
-    let res = app.call("/api/tenancy/reset_password", &[("token", &token), ("password", "la nueva contraseña")], None).await;
+    let res =
+        app.call("/api/tenancy/reset_password", &[("token", &token), ("password", "la nueva contraseña")], None).await;
     assert_eq!(res.status(), 200);
     let new_session = Session::from_response(&res).expect("signed in after the reset");
     assert!(viewer(&app, &new_session).await.is_some());
     assert!(viewer(&app, &old_session).await.is_none(), "old sessions end");
     assert_eq!(log_in(&app, &b.owner.email, PASSWORD).await.status(), 422);
     assert_eq!(log_in(&app, &b.owner.email, "la nueva contraseña").await.status(), 200);
-    let reused = app.call("/api/tenancy/reset_password", &[("token", &token), ("password", "otra contraseña más")], None).await;
+    let reused =
+        app.call("/api/tenancy/reset_password", &[("token", &token), ("password", "otra contraseña más")], None).await;
     assert_eq!(reused.status(), 422, "a link works once");
 }
 
@@ -190,20 +195,31 @@ async fn password_reset_through_the_mailed_link_ends_old_sessions() {
 async fn an_invited_cashier_joins_and_cannot_manage_members() {
     let app = TestApp::spawn().await;
     let (b, owner) = fixtures::business_with_session(&app, "Bar El Farol", "duenio@farol.com.ar").await;
-    let res = app.call("/api/tenancy/invite_member", &[("email", "caja@farol.com.ar"), ("role", "cashier")], Some(&owner)).await;
+    let res = app
+        .call("/api/tenancy/invite_member", &[("email", "caja@farol.com.ar"), ("role", "cashier")], Some(&owner))
+        .await;
     assert_eq!(res.status(), 200);
     // A second open invitation for the same address is refused next to the field.
-    let again = app.call("/api/tenancy/invite_member", &[("email", "caja@farol.com.ar"), ("role", "viewer")], Some(&owner)).await;
+    let again = app
+        .call("/api/tenancy/invite_member", &[("email", "caja@farol.com.ar"), ("role", "viewer")], Some(&owner))
+        .await;
     assert_eq!(again.status(), 422);
     let (body, token) = last_mail_token(&app, "caja@farol.com.ar").await;
     assert!(body.contains("Bar El Farol") && body.contains("Cajero/a"), "{body}");
 
     let preview: shared::tenancy::dto::InvitationPreview =
         app.call("/api/tenancy/preview_invitation", &[("token", &token)], None).await.json().await.unwrap();
-    assert_eq!((preview.business_name.as_str(), preview.role, preview.account_exists), ("Bar El Farol", Role::Cashier, false));
+    assert_eq!(
+        (preview.business_name.as_str(), preview.role, preview.account_exists),
+        ("Bar El Farol", Role::Cashier, false)
+    );
 
     let res = app
-        .call("/api/tenancy/sign_up_invited", &[("token", &token), ("display_name", "Caro"), ("password", "la caja de caro")], None)
+        .call(
+            "/api/tenancy/sign_up_invited",
+            &[("token", &token), ("display_name", "Caro"), ("password", "la caja de caro")],
+            None,
+        )
         .await;
     assert_eq!(res.status(), 200);
     let cashier = Session::from_response(&res).unwrap();
@@ -252,7 +268,13 @@ async fn the_last_owner_can_be_neither_demoted_nor_removed() {
     let res = app
         .call(
             "/api/tenancy/update_member",
-            &[("member_id", &id), ("role", "admin"), ("display_name", "Duenia"), ("phone", "+54 9 11 1234-5678"), ("is_professional", "on")],
+            &[
+                ("member_id", &id),
+                ("role", "admin"),
+                ("display_name", "Duenia"),
+                ("phone", "+54 9 11 1234-5678"),
+                ("is_professional", "on"),
+            ],
             Some(&owner),
         )
         .await;
@@ -267,11 +289,16 @@ async fn admins_manage_members_but_not_owners() {
     let admin = fixtures::account(&mut conn, "admin@moda.com.ar", false).await;
     fixtures::member(&mut conn, b.tenant_id, &admin, Role::Admin).await;
     let (admin_s, _) = fixtures::session(&mut conn, &admin, Some(b.tenant_id)).await;
-    let res = app.call("/api/tenancy/invite_member", &[("email", "otro@moda.com.ar"), ("role", "owner")], Some(&admin_s)).await;
+    let res = app
+        .call("/api/tenancy/invite_member", &[("email", "otro@moda.com.ar"), ("role", "owner")], Some(&admin_s))
+        .await;
     assert_eq!(res.status(), 422, "an admin cannot make owners");
-    let res = app.call("/api/tenancy/remove_member", &[("member_id", &b.owner_member_id.to_string())], Some(&admin_s)).await;
+    let res =
+        app.call("/api/tenancy/remove_member", &[("member_id", &b.owner_member_id.to_string())], Some(&admin_s)).await;
     assert_eq!(res.status(), 403, "nor remove them");
-    let res = app.call("/api/tenancy/invite_member", &[("email", "vende@moda.com.ar"), ("role", "cashier")], Some(&admin_s)).await;
+    let res = app
+        .call("/api/tenancy/invite_member", &[("email", "vende@moda.com.ar"), ("role", "cashier")], Some(&admin_s))
+        .await;
     assert_eq!(res.status(), 200);
 }
 
@@ -307,7 +334,8 @@ async fn a_suspended_business_is_refused_until_reinstated() {
     assert_eq!(app.call("/api/tenancy/list_businesses", &[], Some(&owner)).await.status(), 403);
 
     let tid = b.tenant_id.to_string();
-    let res = app.call("/api/tenancy/set_business_suspended", &[("tenant_id", &tid), ("suspended", "true")], Some(&op)).await;
+    let res =
+        app.call("/api/tenancy/set_business_suspended", &[("tenant_id", &tid), ("suspended", "true")], Some(&op)).await;
     assert_eq!(res.status(), 200);
     let res = app.call("/api/tenancy/get_business", &[], Some(&owner)).await;
     assert_eq!(res.status(), 403);

@@ -61,11 +61,12 @@ async fn the_app_role_owns_nothing_and_cannot_bypass_rls() {
     .await
     .unwrap();
     assert_eq!(role[0].n, 1);
-    let owned: Vec<Count> =
-        diesel::sql_query("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public' AND tableowner = 'mostrador_app'")
-            .load(&mut conn)
-            .await
-            .unwrap();
+    let owned: Vec<Count> = diesel::sql_query(
+        "SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public' AND tableowner = 'mostrador_app'",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
     assert_eq!(owned[0].n, 0);
 }
 
@@ -98,9 +99,11 @@ async fn an_unfiltered_query_as_the_app_role_sees_only_the_entered_tenant() {
             // (In a savepoint, so the refusal does not abort the outer transaction.)
             let write = conn
                 .transaction::<_, diesel::result::Error, _>(async |c| {
-                    diesel::sql_query(format!("INSERT INTO audit_events (tenant_id, action) VALUES ({b_id}, 'intrusion')"))
-                        .execute(c)
-                        .await
+                    diesel::sql_query(format!(
+                        "INSERT INTO audit_events (tenant_id, action) VALUES ({b_id}, 'intrusion')"
+                    ))
+                    .execute(c)
+                    .await
                 })
                 .await;
             Ok((m[0].n, t[0].n, write.is_err()))

@@ -18,7 +18,7 @@ use crate::helpers::{Session, TestApp};
 
 /// One server function: the form it is called with. `{a_tenant}`, `{a_member}` (A's cashier),
 /// `{a_invitation}` and `{a_session}` are replaced by A's ids.
-const PROBES: &[(&str, &[(&str, &str)])] = &[
+const PROBES: &[Call] = &[
     ("/api/system/get_system_status", &[]),
     ("/api/tenancy/get_viewer", &[]),
     (
@@ -39,7 +39,10 @@ const PROBES: &[(&str, &[(&str, &str)])] = &[
     ("/api/tenancy/reset_password", &[("token", "no-es-un-token"), ("password", "una frase bastante larga")]),
     ("/api/tenancy/verify_email", &[("token", "no-es-un-token")]),
     ("/api/tenancy/resend_verification", &[]),
-    ("/api/tenancy/change_password", &[("current_password", "incorrecta 123"), ("new_password", "otra frase bastante larga")]),
+    (
+        "/api/tenancy/change_password",
+        &[("current_password", "incorrecta 123"), ("new_password", "otra frase bastante larga")],
+    ),
     ("/api/tenancy/switch_business", &[("tenant_id", "{a_tenant}")]),
     ("/api/tenancy/list_my_sessions", &[]),
     ("/api/tenancy/revoke_session", &[("session_id", "{a_session}")]),
@@ -47,7 +50,12 @@ const PROBES: &[(&str, &[(&str, &str)])] = &[
     ("/api/tenancy/get_business", &[]),
     (
         "/api/tenancy/update_business",
-        &[("name", "Negocio B renombrado"), ("cuit", ""), ("iva_condition", "exento"), ("time_zone", "America/Argentina/Salta")],
+        &[
+            ("name", "Negocio B renombrado"),
+            ("cuit", ""),
+            ("iva_condition", "exento"),
+            ("time_zone", "America/Argentina/Salta"),
+        ],
     ),
     ("/api/tenancy/list_members", &[]),
     (
@@ -60,7 +68,10 @@ const PROBES: &[(&str, &[(&str, &str)])] = &[
     ("/api/tenancy/revoke_invitation", &[("invitation_id", "{a_invitation}")]),
     ("/api/tenancy/preview_invitation", &[("token", "no-es-un-token")]),
     ("/api/tenancy/accept_invitation", &[("token", "no-es-un-token")]),
-    ("/api/tenancy/sign_up_invited", &[("token", "no-es-un-token"), ("display_name", "X"), ("password", "una frase bastante larga")]),
+    (
+        "/api/tenancy/sign_up_invited",
+        &[("token", "no-es-un-token"), ("display_name", "X"), ("password", "una frase bastante larga")],
+    ),
     ("/api/tenancy/list_audit_events", &[]),
     ("/api/tenancy/list_businesses", &[]),
     ("/api/tenancy/set_business_suspended", &[("tenant_id", "{a_tenant}"), ("suspended", "true")]),
@@ -83,7 +94,13 @@ async fn business_a(app: &TestApp) -> A {
     let cashier_member = fixtures::member(&mut conn, business.tenant_id, &cashier, Role::Cashier).await;
     let (session_a, session_id) = fixtures::session(&mut conn, &business.owner, Some(business.tenant_id)).await;
     // Through the API, so A has an invitation, audit events and a mail.
-    let res = app.call("/api/tenancy/invite_member", &[("email", "invitada-a@alfajores.com.ar"), ("role", "viewer")], Some(&session_a)).await;
+    let res = app
+        .call(
+            "/api/tenancy/invite_member",
+            &[("email", "invitada-a@alfajores.com.ar"), ("role", "viewer")],
+            Some(&session_a),
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let invitation: i64 = {
         use app::schema::invitations::dsl as i;
@@ -230,21 +247,31 @@ async fn business_b_never_reaches_business_a_through_the_rust_scopes_alone() {
     sweep(sweep_app(true).await).await;
 }
 
+/// A server function path and its form.
+type Call = (&'static str, &'static [(&'static str, &'static str)]);
+
 /// A call allowed with `permission`, with arguments that succeed (or answer 404) when allowed.
-const GATED: &[(&str, &[(&str, &str)], Permission)] = &[
-    ("/api/tenancy/get_business", &[], Permission::BusinessView),
+const GATED: &[(Call, Permission)] = &[
+    (("/api/tenancy/get_business", &[]), Permission::BusinessView),
     (
-        "/api/tenancy/update_business",
-        &[("name", "Negocio Roles"), ("cuit", ""), ("iva_condition", "monotributo"), ("time_zone", "America/Argentina/Buenos_Aires")],
+        (
+            "/api/tenancy/update_business",
+            &[
+                ("name", "Negocio Roles"),
+                ("cuit", ""),
+                ("iva_condition", "monotributo"),
+                ("time_zone", "America/Argentina/Buenos_Aires"),
+            ],
+        ),
         Permission::BusinessEdit,
     ),
-    ("/api/tenancy/list_members", &[], Permission::MembersView),
-    ("/api/tenancy/list_invitations", &[], Permission::MembersView),
-    ("/api/tenancy/remove_member", &[("member_id", "-1")], Permission::MembersManage),
-    ("/api/tenancy/revoke_invitation", &[("invitation_id", "-1")], Permission::MembersManage),
-    ("/api/tenancy/invite_member", &[("email", "{fresh}"), ("role", "viewer")], Permission::MembersManage),
-    ("/api/tenancy/invite_member", &[("email", "{fresh}"), ("role", "owner")], Permission::OwnersManage),
-    ("/api/tenancy/list_audit_events", &[], Permission::AuditView),
+    (("/api/tenancy/list_members", &[]), Permission::MembersView),
+    (("/api/tenancy/list_invitations", &[]), Permission::MembersView),
+    (("/api/tenancy/remove_member", &[("member_id", "-1")]), Permission::MembersManage),
+    (("/api/tenancy/revoke_invitation", &[("invitation_id", "-1")]), Permission::MembersManage),
+    (("/api/tenancy/invite_member", &[("email", "{fresh}"), ("role", "viewer")]), Permission::MembersManage),
+    (("/api/tenancy/invite_member", &[("email", "{fresh}"), ("role", "owner")]), Permission::OwnersManage),
+    (("/api/tenancy/list_audit_events", &[]), Permission::AuditView),
 ];
 
 #[tokio::test]
@@ -260,7 +287,7 @@ async fn every_role_gets_exactly_what_the_matrix_allows() {
         }
         let who = if role == Role::Owner { &b.owner } else { &person };
         let (session, _) = fixtures::session(&mut conn, who, Some(b.tenant_id)).await;
-        for (i, (path, form, permission)) in GATED.iter().enumerate() {
+        for (i, ((path, form), permission)) in GATED.iter().enumerate() {
             let fresh = format!("{}-{i}@invitados.com.ar", role.code());
             let form: Vec<(&str, String)> = form.iter().map(|(k, v)| (*k, v.replace("{fresh}", &fresh))).collect();
             let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();

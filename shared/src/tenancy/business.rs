@@ -138,7 +138,11 @@ pub fn parse_cuit(input: &str) -> Result<String, CuitError> {
 
 /// `20-12345678-6` from 11 digits.
 pub fn format_cuit(digits: &str) -> String {
-    if digits.len() == 11 { alloc::format!("{}-{}-{}", &digits[..2], &digits[2..10], &digits[10..]) } else { digits.into() }
+    if digits.len() == 11 {
+        alloc::format!("{}-{}-{}", &digits[..2], &digits[2..10], &digits[10..])
+    } else {
+        digits.into()
+    }
 }
 
 /// The longest slug (it is part of URLs).

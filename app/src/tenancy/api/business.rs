@@ -67,8 +67,12 @@ pub async fn update_business(
     let tenant = conn
         .transaction(async |conn| {
             scope.enter(conn).await?;
-            let changes =
-                tenants::TenantChanges { name, cuit: cuit.as_deref(), iva_condition: iva.code(), time_zone: &time_zone };
+            let changes = tenants::TenantChanges {
+                name,
+                cuit: cuit.as_deref(),
+                iva_condition: iva.code(),
+                time_zone: &time_zone,
+            };
             let t = tenants::Tenant::update(conn, &scope, &changes).await?;
             audit::record(conn, &scope, "business_updated", name, &ip).await?;
             Ok::<_, AppError>(t)

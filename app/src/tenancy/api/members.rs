@@ -51,7 +51,8 @@ pub async fn update_member(
     use crate::tenancy::{auth, db, db::audit, db::memberships};
     let scope = auth::require(Permission::MembersManage).await?;
     let new_role = Role::from_code(&role).ok_or_else(|| AppError::invalid("role", "Elegí un rol de la lista."))?;
-    let display_name = account::validate_display_name(&display_name).map_err(|e| AppError::invalid("display_name", e))?;
+    let display_name =
+        account::validate_display_name(&display_name).map_err(|e| AppError::invalid("display_name", e))?;
     let phone = account::validate_phone(&phone).map_err(|e| AppError::invalid("phone", e))?;
     let ip = auth::request_meta().ip;
     let mut conn = crate::db::conn().await?;
@@ -164,9 +165,9 @@ pub async fn invite_member(email: String, role: String) -> Result<(), AppError> 
         if memberships::email_is_member(conn, &scope, &email).await? {
             return Err(AppError::invalid("email", "Esa persona ya es parte del negocio."));
         }
-        invitations::create(conn, &scope, &email, role.code(), &auth::token_hash(&token))
-            .await?
-            .ok_or_else(|| AppError::invalid("email", "Ya hay una invitación abierta para ese correo. Anulala para mandar otra."))?;
+        invitations::create(conn, &scope, &email, role.code(), &auth::token_hash(&token)).await?.ok_or_else(|| {
+            AppError::invalid("email", "Ya hay una invitación abierta para ese correo. Anulala para mandar otra.")
+        })?;
         let business = Tenant::current(conn, &scope).await?;
         let inviter = memberships::get(conn, &scope, scope.member_id()).await?;
         let link = format!("{}/invitacion?token={token}", meta.site_url);

@@ -46,6 +46,7 @@ pub async fn revoke_other_sessions() -> Result<usize, AppError> {
     let user = auth::require_login().await?;
     let mut conn = crate::db::conn().await?;
     let n = sessions::revoke_others(&mut conn, user.user_id, Some(user.session_id)).await?;
-    audit::record_account(&mut conn, user.user_id, "sessions_revoked", &n.to_string(), &auth::request_meta().ip).await?;
+    audit::record_account(&mut conn, user.user_id, "sessions_revoked", &n.to_string(), &auth::request_meta().ip)
+        .await?;
     Ok(n)
 }

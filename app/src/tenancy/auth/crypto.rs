@@ -40,6 +40,12 @@ impl PasswordHasher {
         PasswordHash::new(hash).is_ok_and(|parsed| Self::argon2().verify_password(password.as_bytes(), &parsed).is_ok())
     }
 
+    /// Computes the dummy hash now (at start-up), so the first login with an unknown email
+    /// does not take longer than later ones.
+    pub fn warm_up() {
+        let _ = Self::dummy();
+    }
+
     /// A hash of a random password with the same parameters: checked when the email is
     /// unknown, so unknown accounts and wrong passwords take the same time.
     fn dummy() -> &'static str {

@@ -167,7 +167,8 @@ pub async fn require(permission: Permission) -> Result<TenantScope, AppError> {
     conn.transaction(async |conn| {
         set_config(conn, "app.user_id", &user.user_id.to_string()).await?;
         set_config(conn, "app.tenant_id", &tenant_id.to_string()).await?;
-        let membership = memberships::of_user_in(conn, user.user_id, tenant_id).await?.ok_or_else(|| AppError::Forbidden.reply())?;
+        let membership =
+            memberships::of_user_in(conn, user.user_id, tenant_id).await?.ok_or_else(|| AppError::Forbidden.reply())?;
         if membership.suspended_at.is_some() {
             return Err(AppError::Suspended.reply());
         }

@@ -8,9 +8,12 @@ mod request;
 
 pub use crypto::{PasswordHasher, hash_password, new_token, token_hash, verify_password};
 pub use guard::{
-    OperatorScope, SessionUser, TenantScope, current_session, is_operator_request, require, require_login, require_operator, set_invitation_hash,
+    OperatorScope, SessionUser, TenantScope, current_session, is_operator_request, require, require_login,
+    require_operator, set_invitation_hash,
 };
-pub use request::{RequestMeta, clear_session_cookie, request_meta, session_token, session_token_from, set_session_cookie};
+pub use request::{
+    RequestMeta, clear_session_cookie, request_meta, session_token, session_token_from, set_session_cookie,
+};
 
 /// Settings the auth code needs from the server's configuration.
 #[derive(Debug, Clone, Default)]

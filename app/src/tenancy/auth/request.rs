@@ -73,7 +73,8 @@ pub fn session_token_from(headers: &HeaderMap) -> Option<String> {
 fn write_cookie(value: &str, max_age_secs: i64) {
     let secure = if settings().secure_cookies { "; Secure" } else { "" };
     let cookie = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
-    if let (Some(response), Ok(value)) = (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&cookie)) {
+    if let (Some(response), Ok(value)) = (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&cookie))
+    {
         response.append_header(SET_COOKIE, value);
     }
 }

@@ -123,7 +123,8 @@ fn ChangePasswordForm() -> impl IntoView {
 fn SessionsList() -> impl IntoView {
     let revoke = ServerAction::<RevokeSession>::new();
     let revoke_others = ServerAction::<RevokeOtherSessions>::new();
-    let sessions = Resource::new(move || (revoke.version().get(), revoke_others.version().get()), |_| list_my_sessions());
+    let sessions =
+        Resource::new(move || (revoke.version().get(), revoke_others.version().get()), |_| list_my_sessions());
     view! {
         <section class="card">
             <h2>"Mis sesiones"</h2>

@@ -49,7 +49,7 @@ pub fn InvitationPage() -> impl IntoView {
                                 }.into_any(),
                                 None if p.account_exists => {
                                     let next = format!("/invitacion?token={}", token.get_untracked());
-                                    let href = format!("/ingresar?next={}", urlencode(&next));
+                                    let href = format!("/ingresar?next={}", crate::components::percent_encode(&next));
                                     view! {
                                         <p>"Ya tenés cuenta en Mostrador: ingresá para aceptarla."</p>
                                         <a class="button" href=href>"Ingresar"</a>
@@ -80,14 +80,4 @@ pub fn InvitationPage() -> impl IntoView {
             </Suspense>
         </section>
     }
-}
-
-/// Percent-encodes a path for a query parameter.
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

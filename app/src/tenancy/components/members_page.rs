@@ -20,10 +20,8 @@ pub fn MembersPage() -> impl IntoView {
     let remove = ServerAction::<RemoveMember>::new();
     let invite = ServerAction::<InviteMember>::new();
     let revoke = ServerAction::<RevokeInvitation>::new();
-    let members = Resource::new(
-        move || (ctx.version.get(), update.version().get(), remove.version().get()),
-        |_| list_members(),
-    );
+    let members =
+        Resource::new(move || (ctx.version.get(), update.version().get(), remove.version().get()), |_| list_members());
     let invitations = Resource::new(
         move || (ctx.version.get(), invite.version().get(), revoke.version().get()),
         |_| list_invitations(),
@@ -75,9 +73,14 @@ fn MemberCard(
     update: ServerAction<UpdateMember>,
     remove: ServerAction<RemoveMember>,
 ) -> impl IntoView {
-    let editable = can_manage && (member.role != Role::Owner || my_role.is_some_and(|r| r.allows(Permission::OwnersManage)));
+    let editable =
+        can_manage && (member.role != Role::Owner || my_role.is_some_and(|r| r.allows(Permission::OwnersManage)));
     let error = Signal::derive(move || {
-        update.value().get().and_then(Result::err).filter(|_| update.input().get().is_none_or(|i| i.member_id == member.id))
+        update
+            .value()
+            .get()
+            .and_then(Result::err)
+            .filter(|_| update.input().get().is_none_or(|i| i.member_id == member.id))
     });
     let header = view! {
         <div class="member-head">

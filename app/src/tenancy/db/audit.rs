@@ -12,7 +12,13 @@ use crate::tenancy::auth::TenantScope;
 pub const AUDIT_PAGE: i64 = 200;
 
 /// Records an event in the scope's business.
-pub async fn record(conn: &mut AsyncPgConnection, scope: &TenantScope, action: &str, detail: &str, ip: &str) -> QueryResult<()> {
+pub async fn record(
+    conn: &mut AsyncPgConnection,
+    scope: &TenantScope,
+    action: &str,
+    detail: &str,
+    ip: &str,
+) -> QueryResult<()> {
     diesel::insert_into(audit_events::table)
         .values((
             audit_events::tenant_id.eq(scope.tenant_id()),
@@ -27,7 +33,13 @@ pub async fn record(conn: &mut AsyncPgConnection, scope: &TenantScope, action: &
 }
 
 /// Records an event of an account.
-pub async fn record_account(conn: &mut AsyncPgConnection, user_id: i64, action: &str, detail: &str, ip: &str) -> QueryResult<()> {
+pub async fn record_account(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    action: &str,
+    detail: &str,
+    ip: &str,
+) -> QueryResult<()> {
     diesel::insert_into(account_events::table)
         .values((
             account_events::user_id.eq(user_id),
@@ -41,7 +53,7 @@ pub async fn record_account(conn: &mut AsyncPgConnection, user_id: i64, action: 
 }
 
 /// One event for the page.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Queryable)]
 pub struct EventRow {
     pub at: DateTime<Utc>,
     pub actor: Option<String>,
@@ -52,29 +64,37 @@ pub struct EventRow {
 
 /// The scope's events and its current members' account events, newest first.
 pub async fn list(conn: &mut AsyncPgConnection, scope: &TenantScope) -> QueryResult<Vec<EventRow>> {
-    let business: Vec<(DateTime<Utc>, Option<String>, String, String, String)> = audit_events::table
+    let business: Vec<EventRow> = audit_events::table
         .left_join(users::table)
         .filter(audit_events::tenant_id.eq(scope.tenant_id()))
         .order(audit_events::at.desc())
         .limit(AUDIT_PAGE)
-        .select((audit_events::at, users::email.nullable(), audit_events::action, audit_events::detail, audit_events::ip))
+        .select((
+            audit_events::at,
+            users::email.nullable(),
+            audit_events::action,
+            audit_events::detail,
+            audit_events::ip,
+        ))
         .load(conn)
         .await?;
     let members = memberships::table.filter(memberships::tenant_id.eq(scope.tenant_id())).select(memberships::user_id);
-    let accounts: Vec<(DateTime<Utc>, String, String, String, String)> = account_events::table
+    let accounts: Vec<EventRow> = account_events::table
         .inner_join(users::table)
         .filter(account_events::user_id.eq_any(members))
         .order(account_events::at.desc())
         .limit(AUDIT_PAGE)
-        .select((account_events::at, users::email, account_events::action, account_events::detail, account_events::ip))
+        .select((
+            account_events::at,
+            users::email.nullable(),
+            account_events::action,
+            account_events::detail,
+            account_events::ip,
+        ))
         .load(conn)
         .await?;
-    let mut rows: Vec<EventRow> = business
-        .into_iter()
-        .map(|(at, actor, action, detail, ip)| EventRow { at, actor, action, detail, ip })
-        .chain(accounts.into_iter().map(|(at, actor, action, detail, ip)| EventRow { at, actor: Some(actor), action, detail, ip }))
-        .collect();
-    rows.sort_by(|a, b| b.at.cmp(&a.at));
+    let mut rows: Vec<EventRow> = business.into_iter().chain(accounts).collect();
+    rows.sort_by_key(|e| std::cmp::Reverse(e.at));
     rows.truncate(usize::try_from(AUDIT_PAGE).unwrap_or(200));
     Ok(rows)
 }

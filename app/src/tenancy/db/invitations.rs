@@ -64,9 +64,8 @@ pub async fn create(
 pub async fn list_open(conn: &mut AsyncPgConnection, scope: &TenantScope) -> QueryResult<Vec<(InvitationRow, String)>> {
     invitations::table
         .inner_join(
-            memberships::table.on(memberships::tenant_id
-                .eq(invitations::tenant_id)
-                .and(memberships::id.eq(invitations::invited_by))),
+            memberships::table
+                .on(memberships::tenant_id.eq(invitations::tenant_id).and(memberships::id.eq(invitations::invited_by))),
         )
         .filter(invitations::tenant_id.eq(scope.tenant_id()))
         .filter(invitations::accepted_at.is_null())
@@ -105,9 +104,11 @@ pub async fn by_token(conn: &mut AsyncPgConnection, token_hash: &str) -> QueryRe
 
 /// Marks an invitation accepted (the caller has entered its tenant).
 pub async fn mark_accepted(conn: &mut AsyncPgConnection, scope: &TenantScope, id: i64) -> QueryResult<()> {
-    diesel::update(invitations::table.filter(invitations::tenant_id.eq(scope.tenant_id())).filter(invitations::id.eq(id)))
-        .set(invitations::accepted_at.eq(diesel::dsl::now))
-        .execute(conn)
-        .await
-        .map(drop)
+    diesel::update(
+        invitations::table.filter(invitations::tenant_id.eq(scope.tenant_id())).filter(invitations::id.eq(id)),
+    )
+    .set(invitations::accepted_at.eq(diesel::dsl::now))
+    .execute(conn)
+    .await
+    .map(drop)
 }

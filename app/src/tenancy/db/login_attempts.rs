@@ -41,10 +41,12 @@ pub async fn is_limited(conn: &mut AsyncPgConnection, email: &str, ip: &str) -> 
 /// locked out by their earlier typos); the address' failures stay.
 pub async fn record(conn: &mut AsyncPgConnection, email: &str, ip: &str, succeeded: bool) -> QueryResult<()> {
     if succeeded {
-        diesel::update(login_attempts::table.filter(login_attempts::email.eq(email)).filter(login_attempts::succeeded.eq(false)))
-            .set(login_attempts::email.eq(""))
-            .execute(conn)
-            .await?;
+        diesel::update(
+            login_attempts::table.filter(login_attempts::email.eq(email)).filter(login_attempts::succeeded.eq(false)),
+        )
+        .set(login_attempts::email.eq(""))
+        .execute(conn)
+        .await?;
     }
     diesel::insert_into(login_attempts::table)
         .values((login_attempts::email.eq(email), login_attempts::ip.eq(ip), login_attempts::succeeded.eq(succeeded)))
@@ -55,5 +57,7 @@ pub async fn record(conn: &mut AsyncPgConnection, email: &str, ip: &str, succeed
 
 /// Deletes attempts older than a day (a job calls it).
 pub async fn prune(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
-    diesel::delete(login_attempts::table.filter(login_attempts::at.lt(Utc::now() - Duration::days(1)))).execute(conn).await
+    diesel::delete(login_attempts::table.filter(login_attempts::at.lt(Utc::now() - Duration::days(1))))
+        .execute(conn)
+        .await
 }

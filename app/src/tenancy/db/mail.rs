@@ -48,7 +48,11 @@ pub async fn take_due(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<V
 
 /// Marks a mail sent.
 pub async fn mark_sent(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
-    diesel::update(mail_outbox::table.find(id)).set(mail_outbox::sent_at.eq(diesel::dsl::now)).execute(conn).await.map(drop)
+    diesel::update(mail_outbox::table.find(id))
+        .set(mail_outbox::sent_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 /// Records a failed attempt and schedules the next one (1, 2, 4... minutes, at most 4 hours).

@@ -66,7 +66,11 @@ pub async fn create(conn: &mut AsyncPgConnection, new: &NewMembership<'_>) -> Qu
 }
 
 /// The account's membership in `tenant_id`, with the business (the membership check).
-pub async fn of_user_in(conn: &mut AsyncPgConnection, user_id: i64, tenant_id: i64) -> QueryResult<Option<MembershipOf>> {
+pub async fn of_user_in(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    tenant_id: i64,
+) -> QueryResult<Option<MembershipOf>> {
     memberships::table
         .inner_join(tenants::table)
         .filter(memberships::user_id.eq(user_id))
@@ -161,18 +165,27 @@ pub async fn email_is_member(conn: &mut AsyncPgConnection, scope: &TenantScope, 
 }
 
 /// Changes a member of the scope's business.
-pub async fn update(conn: &mut AsyncPgConnection, scope: &TenantScope, id: i64, changes: &MemberChanges<'_>) -> QueryResult<()> {
-    diesel::update(memberships::table.filter(memberships::tenant_id.eq(scope.tenant_id())).filter(memberships::id.eq(id)))
-        .set(changes)
-        .execute(conn)
-        .await
-        .and_then(|n| if n == 1 { Ok(()) } else { Err(diesel::result::Error::NotFound) })
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    scope: &TenantScope,
+    id: i64,
+    changes: &MemberChanges<'_>,
+) -> QueryResult<()> {
+    diesel::update(
+        memberships::table.filter(memberships::tenant_id.eq(scope.tenant_id())).filter(memberships::id.eq(id)),
+    )
+    .set(changes)
+    .execute(conn)
+    .await
+    .and_then(|n| if n == 1 { Ok(()) } else { Err(diesel::result::Error::NotFound) })
 }
 
 /// Removes a member from the scope's business.
 pub async fn remove(conn: &mut AsyncPgConnection, scope: &TenantScope, id: i64) -> QueryResult<()> {
-    diesel::delete(memberships::table.filter(memberships::tenant_id.eq(scope.tenant_id())).filter(memberships::id.eq(id)))
-        .execute(conn)
-        .await
-        .and_then(|n| if n == 1 { Ok(()) } else { Err(diesel::result::Error::NotFound) })
+    diesel::delete(
+        memberships::table.filter(memberships::tenant_id.eq(scope.tenant_id())).filter(memberships::id.eq(id)),
+    )
+    .execute(conn)
+    .await
+    .and_then(|n| if n == 1 { Ok(()) } else { Err(diesel::result::Error::NotFound) })
 }

@@ -69,7 +69,11 @@ impl ActiveSession {
         if Utc::now() - self.last_seen_at < TOUCH_EVERY {
             return Ok(());
         }
-        diesel::update(sessions::table.find(self.id)).set(sessions::last_seen_at.eq(diesel::dsl::now)).execute(conn).await.map(drop)
+        diesel::update(sessions::table.find(self.id))
+            .set(sessions::last_seen_at.eq(diesel::dsl::now))
+            .execute(conn)
+            .await
+            .map(drop)
     }
 }
 
@@ -98,16 +102,22 @@ pub async fn create(
 
 /// Switches the business a session works in.
 pub async fn set_tenant(conn: &mut AsyncPgConnection, session_id: i64, tenant_id: i64) -> QueryResult<()> {
-    diesel::update(sessions::table.find(session_id)).set(sessions::current_tenant_id.eq(tenant_id)).execute(conn).await.map(drop)
+    diesel::update(sessions::table.find(session_id))
+        .set(sessions::current_tenant_id.eq(tenant_id))
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 /// Ends one session of `user_id` (a session of someone else is left alone); returns whether one ended.
 pub async fn revoke(conn: &mut AsyncPgConnection, user_id: i64, session_id: i64) -> QueryResult<bool> {
-    diesel::update(sessions::table.find(session_id).filter(sessions::user_id.eq(user_id)).filter(sessions::revoked_at.is_null()))
-        .set(sessions::revoked_at.eq(diesel::dsl::now))
-        .execute(conn)
-        .await
-        .map(|n| n > 0)
+    diesel::update(
+        sessions::table.find(session_id).filter(sessions::user_id.eq(user_id)).filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(diesel::dsl::now))
+    .execute(conn)
+    .await
+    .map(|n| n > 0)
 }
 
 /// Ends every session of `user_id` except `keep`; returns how many ended.
@@ -142,7 +152,10 @@ pub async fn prune(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
     let cutoff = Utc::now() - Duration::days(1);
     diesel::delete(
         sessions::table.filter(
-            sessions::expires_at.lt(cutoff).or(sessions::revoked_at.lt(cutoff)).or(sessions::last_seen_at.lt(cutoff - SESSION_IDLE)),
+            sessions::expires_at
+                .lt(cutoff)
+                .or(sessions::revoked_at.lt(cutoff))
+                .or(sessions::last_seen_at.lt(cutoff - SESSION_IDLE)),
         ),
     )
     .execute(conn)

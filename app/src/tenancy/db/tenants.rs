@@ -57,9 +57,11 @@ pub struct TenantWithMembers {
 impl Tenant {
     /// Reserves an id for a new business (before `app.tenant_id` can be set to it).
     pub async fn reserve_id(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
-        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>("nextval(pg_get_serial_sequence('tenants', 'id'))"))
-            .get_result(conn)
-            .await
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "nextval(pg_get_serial_sequence('tenants', 'id'))",
+        ))
+        .get_result(conn)
+        .await
     }
 
     /// Inserts a business unless its slug is taken; `None` when it is.
@@ -80,8 +82,16 @@ impl Tenant {
     }
 
     /// Changes the scope's business.
-    pub async fn update(conn: &mut AsyncPgConnection, scope: &TenantScope, changes: &TenantChanges<'_>) -> QueryResult<Self> {
-        diesel::update(tenants::table.find(scope.tenant_id())).set(changes).returning(Self::as_returning()).get_result(conn).await
+    pub async fn update(
+        conn: &mut AsyncPgConnection,
+        scope: &TenantScope,
+        changes: &TenantChanges<'_>,
+    ) -> QueryResult<Self> {
+        diesel::update(tenants::table.find(scope.tenant_id()))
+            .set(changes)
+            .returning(Self::as_returning())
+            .get_result(conn)
+            .await
     }
 
     /// Notes activity in the scope's business, at most once a minute.
@@ -107,7 +117,12 @@ impl Tenant {
     }
 
     /// Suspends or reinstates a business (the operator); false if it does not exist.
-    pub async fn set_suspended(conn: &mut AsyncPgConnection, _scope: &OperatorScope, id: i64, suspended: bool) -> QueryResult<bool> {
+    pub async fn set_suspended(
+        conn: &mut AsyncPgConnection,
+        _scope: &OperatorScope,
+        id: i64,
+        suspended: bool,
+    ) -> QueryResult<bool> {
         let at = suspended.then(Utc::now);
         diesel::update(tenants::table.find(id)).set(tenants::suspended_at.eq(at)).execute(conn).await.map(|n| n > 0)
     }
