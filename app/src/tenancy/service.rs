@@ -23,14 +23,34 @@ pub struct SignUp {
     pub iva_condition: String,
 }
 
+/// Checked fields of a new business.
+pub struct CheckedBusiness {
+    name: String,
+    rubro: business::Rubro,
+    cuit: Option<String>,
+    iva: business::IvaCondition,
+}
+
+/// Checks a new business' fields (sign-up and "another business").
+pub fn check_business(name: &str, rubro: &str, cuit: &str, iva_condition: &str) -> Result<CheckedBusiness, AppError> {
+    let name = business::validate_business_name(name).map_err(|e| AppError::invalid("business_name", e))?;
+    let rubro =
+        business::Rubro::from_code(rubro).ok_or_else(|| AppError::invalid("rubro", "Elegí el rubro de tu negocio."))?;
+    let cuit = if cuit.trim().is_empty() {
+        None
+    } else {
+        Some(business::parse_cuit(cuit).map_err(|e| AppError::invalid("cuit", e))?)
+    };
+    let iva = business::IvaCondition::from_code(iva_condition)
+        .ok_or_else(|| AppError::invalid("iva_condition", "Elegí la condición frente al IVA."))?;
+    Ok(CheckedBusiness { name: name.to_owned(), rubro, cuit, iva })
+}
+
 /// Checked sign-up fields.
 struct CheckedSignUp {
     email: String,
     display_name: String,
-    business_name: String,
-    rubro: business::Rubro,
-    cuit: Option<String>,
-    iva: business::IvaCondition,
+    business: CheckedBusiness,
 }
 
 fn check_sign_up(form: &SignUp) -> Result<CheckedSignUp, AppError> {
@@ -38,25 +58,8 @@ fn check_sign_up(form: &SignUp) -> Result<CheckedSignUp, AppError> {
     let display_name =
         account::validate_display_name(&form.display_name).map_err(|e| AppError::invalid("display_name", e))?;
     account::validate_password(&form.password, &email).map_err(|e| AppError::invalid("password", e))?;
-    let business_name =
-        business::validate_business_name(&form.business_name).map_err(|e| AppError::invalid("business_name", e))?;
-    let rubro = business::Rubro::from_code(&form.rubro)
-        .ok_or_else(|| AppError::invalid("rubro", "Elegí el rubro de tu negocio."))?;
-    let cuit = if form.cuit.trim().is_empty() {
-        None
-    } else {
-        Some(business::parse_cuit(&form.cuit).map_err(|e| AppError::invalid("cuit", e))?)
-    };
-    let iva = business::IvaCondition::from_code(&form.iva_condition)
-        .ok_or_else(|| AppError::invalid("iva_condition", "Elegí la condición frente al IVA."))?;
-    Ok(CheckedSignUp {
-        email,
-        display_name: display_name.to_owned(),
-        business_name: business_name.to_owned(),
-        rubro,
-        cuit,
-        iva,
-    })
+    let business = check_business(&form.business_name, &form.rubro, &form.cuit, &form.iva_condition)?;
+    Ok(CheckedSignUp { email, display_name: display_name.to_owned(), business })
 }
 
 /// Creates the account, its business (owner) and a session; queues the verification mail.
@@ -87,8 +90,8 @@ pub async fn sign_up(conn: &mut AsyncPgConnection, form: SignUp, meta: &RequestM
                 AppError::from(e)
             }
         })?;
-        let scope = create_business(conn, &checked, user.id).await?;
-        audit::record(conn, &scope, "business_created", &checked.business_name, &meta.ip).await?;
+        let scope = create_business(conn, &checked.business, &checked.display_name, user.id).await?;
+        audit::record(conn, &scope, "business_created", &checked.business.name, &meta.ip).await?;
         sessions::create(conn, &auth::token_hash(&token), user.id, Some(scope.tenant_id()), &meta.ip, &meta.user_agent)
             .await?;
         audit::record_account(conn, user.id, "login", "alta de cuenta", &meta.ip).await?;
@@ -99,16 +102,21 @@ pub async fn sign_up(conn: &mut AsyncPgConnection, form: SignUp, meta: &RequestM
     Ok(token)
 }
 
-/// Inserts the business under a free slug and its owner membership; returns the owner's scope.
+/// Inserts the business under a free slug and its owner membership (shown as `owner_name`);
+/// returns the owner's scope.
 async fn create_business(
     conn: &mut AsyncPgConnection,
-    form: &CheckedSignUp,
+    form: &CheckedBusiness,
+    owner_name: &str,
     user_id: i64,
 ) -> Result<TenantScope, AppError> {
     let id = tenants::Tenant::reserve_id(conn).await?;
     let scope = TenantScope::for_new_member(id, user_id, 0, Role::Owner, String::new());
     scope.enter(conn).await?;
-    let base = business::slugify(&form.business_name);
+    // Room for a "-2" .. "-9" or "-abcd" suffix within the slug's 60 characters.
+    let mut base = business::slugify(&form.name);
+    base.truncate(business::SLUG_MAX - 5);
+    let base = base.trim_end_matches('-').to_owned();
     let mut created = None;
     for attempt in 0..20_u32 {
         let slug = match attempt {
@@ -118,7 +126,7 @@ async fn create_business(
         };
         let new = tenants::NewTenant {
             id,
-            name: &form.business_name,
+            name: &form.name,
             slug: &slug,
             rubro: form.rubro.code(),
             cuit: form.cuit.as_deref(),
@@ -132,12 +140,7 @@ async fn create_business(
     let tenant = created.ok_or_else(|| AppError::invalid("business_name", "Probá con otro nombre para el negocio."))?;
     let member_id = memberships::create(
         conn,
-        &memberships::NewMembership {
-            tenant_id: id,
-            user_id,
-            role: Role::Owner.code(),
-            display_name: &form.display_name,
-        },
+        &memberships::NewMembership { tenant_id: id, user_id, role: Role::Owner.code(), display_name: owner_name },
     )
     .await?;
     Ok(TenantScope::for_new_member(id, user_id, member_id, Role::Owner, tenant.time_zone))
@@ -154,6 +157,22 @@ async fn queue_verification(
         super::mails::verify_email(&user.display_name, &format!("{}/verificar-correo?token={token}", meta.site_url));
     mail::enqueue(conn, &user.email, &subject, &body).await?;
     Ok(())
+}
+
+/// Creates another business owned by the signed-in account and moves the session to it.
+pub async fn add_business(
+    conn: &mut AsyncPgConnection,
+    user: &SessionUser,
+    form: &CheckedBusiness,
+    meta: &RequestMeta,
+) -> Result<i64, AppError> {
+    conn.transaction(async |conn| {
+        let scope = create_business(conn, form, &user.display_name, user.user_id).await?;
+        audit::record(conn, &scope, "business_created", &form.name, &meta.ip).await?;
+        sessions::set_tenant(conn, user.session_id, scope.tenant_id()).await?;
+        Ok(scope.tenant_id())
+    })
+    .await
 }
 
 /// The message for both an unknown email and a wrong password.
@@ -469,15 +488,13 @@ pub async fn seed_demo(conn: &mut AsyncPgConnection, password: &str) -> Result<V
                 users::User::mark_verified(conn, user.id).await?;
                 match &scope {
                     None => {
-                        let form = CheckedSignUp {
-                            email: (*email).to_owned(),
-                            display_name: (*person).to_owned(),
-                            business_name: name.to_owned(),
+                        let form = CheckedBusiness {
+                            name: name.to_owned(),
                             rubro,
                             cuit: None,
                             iva: business::IvaCondition::Monotributo,
                         };
-                        scope = Some(create_business(conn, &form, user.id).await?);
+                        scope = Some(create_business(conn, &form, person, user.id).await?);
                     }
                     Some(s) => {
                         s.enter(conn).await?;

@@ -407,3 +407,51 @@ async fn pages_carry_a_nonce_csp_that_matches_their_scripts_and_forbid_framing()
     let again = app.get_as("/ingresar", None).await.headers()["content-security-policy"].to_str().unwrap().to_owned();
     assert_ne!(again, csp);
 }
+
+#[tokio::test]
+async fn one_account_runs_two_businesses_and_switches_between_them() {
+    let app = TestApp::spawn().await;
+    let (first, session) = fixtures::business_with_session(&app, "Bar Uno", "duenio@bares.com.ar").await;
+    let res = app
+        .call(
+            "/api/tenancy/create_business",
+            &[
+                ("business_name", "Bar Dos"),
+                ("rubro", "bar_boliche"),
+                ("cuit", ""),
+                ("iva_condition", "responsable_inscripto"),
+            ],
+            Some(&session),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let v = viewer(&app, &session).await.unwrap();
+    assert_eq!(v.businesses.len(), 2);
+    let current = v.current.unwrap();
+    assert_eq!((current.name.as_str(), current.role), ("Bar Dos", Role::Owner));
+    let members: Vec<Member> = app.call("/api/tenancy/list_members", &[], Some(&session)).await.json().await.unwrap();
+    assert_eq!(members.len(), 1, "a new business starts with its owner only");
+
+    let back = first.tenant_id.to_string();
+    assert_eq!(app.call("/api/tenancy/switch_business", &[("tenant_id", &back)], Some(&session)).await.status(), 200);
+    assert_eq!(viewer(&app, &session).await.unwrap().current.unwrap().name, "Bar Uno");
+    // A business the account does not belong to is "not found".
+    let (other, _) = fixtures::business_with_session(&app, "Bar Ajeno", "ajeno@bares.com.ar").await;
+    let res =
+        app.call("/api/tenancy/switch_business", &[("tenant_id", &other.tenant_id.to_string())], Some(&session)).await;
+    assert_eq!(res.status(), 404);
+}
+
+#[tokio::test]
+async fn long_names_still_get_unique_slugs() {
+    let app = TestApp::spawn().await;
+    let name = "Panadería y Confitería ".repeat(5);
+    for i in 0..3 {
+        let res = sign_up(&app, &format!("largo{i}@panaderia.com.ar"), &name).await;
+        assert_eq!(res.status(), 200, "{i}");
+        let s = Session::from_response(&res).unwrap();
+        let b: shared::tenancy::dto::BusinessSettings =
+            app.call("/api/tenancy/get_business", &[], Some(&s)).await.json().await.unwrap();
+        assert!(b.slug.len() <= 60 && b.slug.starts_with("panaderia-y-confiteria"), "{}", b.slug);
+    }
+}

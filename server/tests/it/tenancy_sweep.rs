@@ -44,6 +44,10 @@ const PROBES: &[Call] = &[
         &[("current_password", "incorrecta 123"), ("new_password", "otra frase bastante larga")],
     ),
     ("/api/tenancy/switch_business", &[("tenant_id", "{a_tenant}")]),
+    (
+        "/api/tenancy/create_business",
+        &[("business_name", "Segundo de B"), ("rubro", "riego"), ("cuit", ""), ("iva_condition", "exento")],
+    ),
     ("/api/tenancy/list_my_sessions", &[]),
     ("/api/tenancy/revoke_session", &[("session_id", "{a_session}")]),
     ("/api/tenancy/revoke_other_sessions", &[]),

@@ -6,5 +6,6 @@ pub mod account;
 pub mod business;
 pub mod dto;
 pub mod roles;
+pub mod user_agent;
 
 pub use roles::{Permission, Role};

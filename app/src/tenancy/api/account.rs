@@ -65,6 +65,22 @@ pub async fn sign_up(
     Ok(())
 }
 
+/// Creates another business owned by the signed-in account and switches to it.
+#[server(prefix = "/api/tenancy", endpoint = "create_business")]
+pub async fn create_business(
+    business_name: String,
+    rubro: String,
+    #[server(default)] cuit: String,
+    iva_condition: String,
+) -> Result<(), AppError> {
+    use crate::tenancy::{auth, service};
+    let user = auth::require_login().await?;
+    let form = service::check_business(&business_name, &rubro, &cuit, &iva_condition)?;
+    let mut conn = crate::db::conn().await?;
+    service::add_business(&mut conn, &user, &form, &auth::request_meta()).await?;
+    Ok(())
+}
+
 /// Signs in. `next` is where to go after (a path on this site; anything else goes home).
 #[server(prefix = "/api/tenancy", endpoint = "log_in")]
 pub async fn log_in(email: String, password: String, #[server(default)] next: String) -> Result<(), AppError> {

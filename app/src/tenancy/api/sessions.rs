@@ -18,7 +18,7 @@ pub async fn list_my_sessions() -> Result<Vec<SessionEntry>, AppError> {
         .map(|s| SessionEntry {
             id: s.id,
             current: s.id == user.session_id,
-            user_agent: s.user_agent,
+            user_agent: shared::tenancy::user_agent::describe_user_agent(&s.user_agent),
             ip: s.ip,
             created_at: crate::db::format_local(s.created_at, &tz),
             last_seen_at: crate::db::format_local(s.last_seen_at, &tz),

@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
 
-/// argon2id, 19 MiB, 2 passes, 1 lane: OWASP's recommended minimum (2025). About 40 ms per
-/// hash on one core of the development machine; see docs/SECURITY.md.
+/// argon2id, 19 MiB, 2 passes, 1 lane: OWASP's recommended minimum. About 15 ms per hash on one
+/// core of the development machine (`benches/password_hash.rs`, docs/BENCHMARKS.md).
 pub const ARGON2_MEMORY_KIB: u32 = 19 * 1024;
 /// Passes over memory.
 pub const ARGON2_ITERATIONS: u32 = 2;

@@ -5,8 +5,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::viewer::use_viewer;
+use crate::components::SelectField;
 use crate::components::{ErrorNotice, Field, FormError, action_error, action_ok};
-use crate::tenancy::api::account::{ChangePassword, LogOut, ResendVerification, SwitchBusiness};
+use crate::tenancy::api::account::{ChangePassword, CreateBusiness, LogOut, ResendVerification, SwitchBusiness};
 use crate::tenancy::api::sessions::{RevokeOtherSessions, RevokeSession, list_my_sessions};
 
 /// The account page.
@@ -34,6 +35,7 @@ pub fn AccountPage() -> impl IntoView {
                             </ActionForm>
                         </section>
                         <BusinessSwitcher businesses=v.businesses.clone() current=v.current.as_ref().map(|c| c.tenant_id) />
+                        <AddBusinessForm />
                         <ChangePasswordForm />
                         <SessionsList />
                     }
@@ -101,6 +103,36 @@ fn BusinessSwitcher(businesses: Vec<shared::tenancy::dto::BusinessChoice>, curre
 }
 
 #[component]
+fn AddBusinessForm() -> impl IntoView {
+    use shared::tenancy::business::{IvaCondition, Rubro};
+    let action = ServerAction::<CreateBusiness>::new();
+    let error = action_error(action);
+    let created = action_ok(action);
+    Effect::new(move |_| {
+        if created.get() {
+            let _ = window().location().set_href("/negocio");
+        }
+    });
+    let rubros: Vec<_> = Rubro::ALL.iter().map(|r| (r.code(), r.label())).collect();
+    let ivas: Vec<_> = IvaCondition::ALL.iter().map(|c| (c.code(), c.label())).collect();
+    view! {
+        <section class="card">
+            <details>
+                <summary>"Agregar otro negocio"</summary>
+                <ActionForm action>
+                    <Field name="business_name" id="new-business-name" label="Nombre del negocio" required=true error />
+                    <SelectField name="rubro" id="new-business-rubro" label="Rubro" options=rubros error />
+                    <Field name="cuit" id="new-business-cuit" label="CUIT (opcional)" error />
+                    <SelectField name="iva_condition" id="new-business-iva" label="Condición frente al IVA" options=ivas selected="monotributo" error />
+                    <FormError error />
+                    <button type="submit" class="button" disabled=move || action.pending().get()>"Crear negocio"</button>
+                </ActionForm>
+            </details>
+        </section>
+    }
+}
+
+#[component]
 fn ChangePasswordForm() -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
     let error = action_error(action);
@@ -132,6 +164,7 @@ fn SessionsList() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match sessions.await {
                         Ok(list) => view! {
+                            <div class="table-wrap">
                             <table class="table" data-testid="sessions">
                                 <thead><tr><th>"Navegador"</th><th>"Dirección"</th><th>"Inicio"</th><th>"Última actividad"</th><th></th></tr></thead>
                                 <tbody>
@@ -155,6 +188,7 @@ fn SessionsList() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
+                            </div>
                         }.into_any(),
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                     }
