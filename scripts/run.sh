@@ -15,6 +15,8 @@ cargo_leptos build --release --precompress
 
 export LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=mostrador LEPTOS_ENV=PROD
 export APP_DEMO__SEED=${APP_DEMO__SEED:-true}
+# A local demo: with no SMTP, mails are listed at /dev/correos (never on a public server).
+if [ -z "${APP_MAIL__SMTP_URL:-}" ]; then export APP_MAIL__DEV_MAILBOX=${APP_MAIL__DEV_MAILBOX:-true}; fi
 export APP_HTTP__ADDR=${APP_HTTP__ADDR:-127.0.0.1:3000}
 port=${APP_HTTP__ADDR##*:}
 cat <<MSG

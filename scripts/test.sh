@@ -76,8 +76,8 @@ ensure_roles "$PG_PORT" mostrador_e2e
 mkdir -p .data
 # Only this run's settings: an APP_* exported by the caller must not point the tests at real services.
 env -u APP_DATABASE__URL -u APP_DATABASE__APP_URL -u APP_MQTT__URL -u APP_HTTP__SITE_ROOT -u APP_MQTT__TOPICS \
-  -u APP_MAIL__SMTP_URL -u APP_HTTP__PUBLIC_URL -u APP_HTTP__TRUST_FORWARDED \
-  LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=mostrador APP_DEMO__SEED=true \
+  -u APP_MAIL__SMTP_URL -u APP_MAIL__DEV_MAILBOX -u APP_HTTP__PUBLIC_URL -u APP_HTTP__TRUST_FORWARDED \
+  LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=mostrador APP_DEMO__SEED=true APP_MAIL__DEV_MAILBOX=true \
   DATABASE_URL="postgres://mostrador_owner@127.0.0.1:$PG_PORT/mostrador_e2e" \
   APP_HTTP__ADDR="127.0.0.1:$E2E_HTTP_PORT" APP_MQTT__PORT_V4="$E2E_MQTT_V4" APP_MQTT__PORT_V5="$E2E_MQTT_V5" \
   "$bin" >.data/e2e-server.log 2>&1 &

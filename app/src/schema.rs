@@ -41,7 +41,7 @@ diesel::table! {
         email -> Text,
         role -> Text,
         token_hash -> Text,
-        invited_by -> Int8,
+        invited_by -> Nullable<Int8>,
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
         accepted_at -> Nullable<Timestamptz>,
@@ -52,6 +52,7 @@ diesel::table! {
 diesel::table! {
     login_attempts (id) {
         id -> Int8,
+        kind -> Text,
         email -> Text,
         ip -> Text,
         succeeded -> Bool,

@@ -62,7 +62,7 @@ CREATE TABLE memberships (
     user_id         BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     role            TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'manager', 'cashier', 'professional', 'marketing', 'viewer')),
     display_name    TEXT NOT NULL CHECK (length(btrim(display_name)) BETWEEN 1 AND 80),
-    phone           TEXT CHECK (phone ~ '^[0-9 +()-]{6,30}$'),
+    phone           TEXT CHECK (phone ~ '^[0-9 +()-]{6,30}$'),  -- shared::tenancy::account::validate_phone
     is_professional BOOLEAN NOT NULL DEFAULT false,
     created_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
     UNIQUE (tenant_id, id),
@@ -94,14 +94,14 @@ CREATE TABLE invitations (
     email       TEXT NOT NULL CHECK (email = lower(email) AND email LIKE '_%@_%._%'),
     role        TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'manager', 'cashier', 'professional', 'marketing', 'viewer')),
     token_hash  TEXT NOT NULL UNIQUE CHECK (token_hash ~ '^[0-9a-f]{64}$'),
-    invited_by  BIGINT NOT NULL,
+    invited_by  BIGINT,
     created_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
     expires_at  TIMESTAMPTZ NOT NULL,
     accepted_at TIMESTAMPTZ,
     revoked_at  TIMESTAMPTZ,
     UNIQUE (tenant_id, id),
-    -- The inviter is a member of the same business.
-    FOREIGN KEY (tenant_id, invited_by) REFERENCES memberships (tenant_id, id) ON DELETE CASCADE,
+    -- The inviter is a member of the same business; removing them keeps their invitations.
+    FOREIGN KEY (tenant_id, invited_by) REFERENCES memberships (tenant_id, id) ON DELETE SET NULL (invited_by),
     CHECK (expires_at > created_at),
     CHECK (accepted_at IS NULL OR revoked_at IS NULL)
 );
@@ -162,16 +162,18 @@ CREATE TABLE email_tokens (
 );
 CREATE INDEX email_tokens_user_idx ON email_tokens (user_id, purpose);
 
--- Login attempts, for the per-account and per-address rate limits (shared by every server).
+-- Login and password-reset attempts, for the per-account and per-address rate limits (shared by
+-- every server). `ip` is the address, or its /64 for IPv6.
 CREATE TABLE login_attempts (
     id        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind      TEXT NOT NULL DEFAULT 'login' CHECK (kind IN ('login', 'reset')),
     email     TEXT NOT NULL CHECK (length(email) <= 254),
     ip        TEXT NOT NULL CHECK (length(ip) <= 64),
     succeeded BOOLEAN NOT NULL,
     at        TIMESTAMPTZ NOT NULL DEFAULT now()
 );
-CREATE INDEX login_attempts_email_at_idx ON login_attempts (email, at);
-CREATE INDEX login_attempts_ip_at_idx ON login_attempts (ip, at);
+CREATE INDEX login_attempts_email_at_idx ON login_attempts (kind, email, at);
+CREATE INDEX login_attempts_ip_at_idx ON login_attempts (kind, ip, at);
 
 -- Mail waiting to be sent; a job takes rows with FOR UPDATE SKIP LOCKED and retries with back-off.
 CREATE TABLE mail_outbox (
@@ -192,15 +194,17 @@ CREATE INDEX mail_outbox_pending_idx ON mail_outbox (send_after) WHERE sent_at I
 ALTER TABLE tenants ENABLE ROW LEVEL SECURITY;
 ALTER TABLE tenants FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_rows ON tenants USING (id = app_tenant_id()) WITH CHECK (id = app_tenant_id());
+-- An account's own businesses (the switcher), only while no business is entered: inside a
+-- business' transaction a forgotten filter must not reach the account's other businesses.
 CREATE POLICY member_reads ON tenants FOR SELECT
-    USING (id IN (SELECT m.tenant_id FROM memberships m WHERE m.user_id = app_user_id()));
+    USING (app_tenant_id() IS NULL AND id IN (SELECT m.tenant_id FROM memberships m WHERE m.user_id = app_user_id()));
 CREATE POLICY operator_reads ON tenants FOR SELECT USING (app_is_operator());
 CREATE POLICY operator_suspends ON tenants FOR UPDATE USING (app_is_operator()) WITH CHECK (app_is_operator());
 
 ALTER TABLE memberships ENABLE ROW LEVEL SECURITY;
 ALTER TABLE memberships FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_rows ON memberships USING (tenant_id = app_tenant_id()) WITH CHECK (tenant_id = app_tenant_id());
-CREATE POLICY own_rows ON memberships FOR SELECT USING (user_id = app_user_id());
+CREATE POLICY own_rows ON memberships FOR SELECT USING (app_tenant_id() IS NULL AND user_id = app_user_id());
 CREATE POLICY operator_reads ON memberships FOR SELECT USING (app_is_operator());
 
 ALTER TABLE invitations ENABLE ROW LEVEL SECURITY;

@@ -52,6 +52,10 @@ pub struct MailConfig {
     pub smtp_url: Option<String>,
     /// The sender, `Mostrador <no-responder@example.com>` (`APP_MAIL__FROM`).
     pub from: String,
+    /// With no SMTP, list the mails at `/dev/correos` (`APP_MAIL__DEV_MAILBOX`, default false; the
+    /// run and test scripts turn it on). Anyone who can reach the page reads every mail, reset
+    /// links included: never on a public server.
+    pub dev_mailbox: bool,
 }
 
 /// PostgreSQL settings.
@@ -134,7 +138,7 @@ impl Config {
                     .or_else(|| get("LEPTOS_SITE_ROOT"))
                     .unwrap_or_else(|| "target/site".into())
                     .into(),
-                public_url: get("APP_HTTP__PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned()),
+                public_url: get("APP_HTTP__PUBLIC_URL").map(|u| public_origin(&u)).transpose()?,
                 trust_forwarded: parse_or("APP_HTTP__TRUST_FORWARDED", get("APP_HTTP__TRUST_FORWARDED"), "false")?,
             },
             database: DatabaseConfig {
@@ -154,14 +158,15 @@ impl Config {
             mail: MailConfig {
                 smtp_url: get("APP_MAIL__SMTP_URL"),
                 from: get("APP_MAIL__FROM").unwrap_or_else(|| "Mostrador <no-responder@mostrador.local>".into()),
+                dev_mailbox: parse_or("APP_MAIL__DEV_MAILBOX", get("APP_MAIL__DEV_MAILBOX"), "false")?,
             },
             demo_seed: parse_or("APP_DEMO__SEED", get("APP_DEMO__SEED"), "false")?,
             time_zone: parse_or("APP_TIME_ZONE", get("APP_TIME_ZONE"), "America/Argentina/Buenos_Aires")?,
         };
-        if let Some(public) = &config.http.public_url
-            && !(public.starts_with("http://") || public.starts_with("https://"))
-        {
-            bail!("APP_HTTP__PUBLIC_URL must start with http:// or https://");
+        // Links in real mails must never be built from a request's Host header (anyone can send
+        // any Host): a server that mails people must know its own address.
+        if config.mail.smtp_url.is_some() && config.http.public_url.is_none() {
+            bail!("APP_HTTP__PUBLIC_URL is required when APP_MAIL__SMTP_URL is set (links in mails use it)");
         }
         if config.mail.from.parse::<lettre::message::Mailbox>().is_err() {
             bail!("APP_MAIL__FROM: `{}` is not a mailbox (Name <address>)", config.mail.from);
@@ -171,6 +176,16 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+/// `scheme://host[:port]` of `APP_HTTP__PUBLIC_URL` (a path or a default port is dropped: the
+/// CSRF check compares it with the browser's `Origin`).
+fn public_origin(raw: &str) -> anyhow::Result<String> {
+    let url = url::Url::parse(raw.trim()).with_context(|| format!("APP_HTTP__PUBLIC_URL: `{raw}` is not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        bail!("APP_HTTP__PUBLIC_URL must be an http:// or https:// address");
+    }
+    Ok(url.origin().ascii_serialization())
 }
 
 /// Parses `value` (or `default`), naming `key` in the error.
@@ -293,6 +308,7 @@ mod tests {
         assert!(config(&[("APP_TIME_ZONE", "Mars/Olympus")]).is_err());
         assert!(config(&[("APP_DATABASE__POOL_SIZE", "0")]).is_err());
         assert!(config(&[("APP_HTTP__PUBLIC_URL", "app.example.com")]).is_err());
+        assert!(config(&[("APP_MAIL__SMTP_URL", "smtps://u:p@mail:465")]).is_err(), "mails need the public URL");
         assert!(config(&[("APP_MAIL__FROM", "nadie")]).is_err());
     }
 
@@ -304,9 +320,11 @@ mod tests {
         let c = config(&[
             ("DATABASE_URL", "postgres://app:s3cret@db/m"),
             ("APP_MAIL__SMTP_URL", "smtps://u:s3cret@mail:465"),
+            ("APP_HTTP__PUBLIC_URL", "https://app.example.com:443/ingresar"),
         ])
         .unwrap();
         assert!(!format!("{c:?}").contains("s3cret"));
         assert_eq!(c.database.app_url, "postgres://mostrador_app@db/m");
+        assert_eq!(c.http.public_url.as_deref(), Some("https://app.example.com"), "reduced to its origin");
     }
 }

@@ -90,11 +90,15 @@ impl Application {
         let auth = app::tenancy::auth::AuthSettings {
             public_url: config.http.public_url.clone(),
             secure_cookies: config.http.public_url.as_deref().is_some_and(|u| u.starts_with("https://")),
-            dev_mailbox: config.mail.smtp_url.is_none(),
+            dev_mailbox: config.mail.smtp_url.is_none() && config.mail.dev_mailbox,
             trust_forwarded: config.http.trust_forwarded,
         };
-        if auth.dev_mailbox {
-            tracing::warn!("no SMTP configured (APP_MAIL__SMTP_URL): mails go to the log and /dev/correos");
+        if config.mail.smtp_url.is_none() {
+            tracing::warn!(
+                dev_mailbox = auth.dev_mailbox,
+                "no SMTP configured (APP_MAIL__SMTP_URL): mails only go to the log{}",
+                if auth.dev_mailbox { " and /dev/correos" } else { "" }
+            );
         }
         let security = http::SecurityPolicy {
             public_origin: config.http.public_url.clone(),

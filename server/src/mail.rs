@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use app::db::DbPool;
 use app::tenancy::db::mail::{self, OutboxMail};
-use diesel_async::AsyncConnection;
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -63,27 +62,24 @@ impl Sender {
     }
 }
 
-/// Sends what is due; returns how many were sent.
+/// Sends what is due; returns how many were sent. Claims first (a short transaction), then
+/// sends with no lock or transaction held, then records each outcome.
 #[tracing::instrument(skip_all)]
 pub async fn send_due(pool: &DbPool, sender: &Sender) -> Result<usize, String> {
     let mut conn = pool.get().await.map_err(|e| e.to_string())?;
-    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-        let due = mail::take_due(conn, BATCH).await?;
-        let mut sent = 0;
-        for m in &due {
-            match sender.send(m).await {
-                Ok(()) => {
-                    mail::mark_sent(conn, m.id).await?;
-                    sent += 1;
-                }
-                Err(e) => {
-                    tracing::warn!(mail = m.id, attempt = m.attempts + 1, error = %e, "mail not sent; will retry");
-                    mail::mark_failed(conn, m, &e).await?;
-                }
+    let due = mail::claim_due(&mut conn, BATCH).await.map_err(|e| e.to_string())?;
+    let mut sent = 0;
+    for m in &due {
+        let outcome = sender.send(m).await;
+        let recorded = match &outcome {
+            Ok(()) => mail::mark_sent(&mut conn, m.id).await,
+            Err(e) => {
+                tracing::warn!(mail = m.id, attempt = m.attempts + 1, error = %e, "mail not sent; will retry");
+                mail::mark_failed(&mut conn, m, e).await
             }
-        }
-        Ok(sent)
-    })
-    .await
-    .map_err(|e| e.to_string())
+        };
+        recorded.map_err(|e| e.to_string())?;
+        sent += usize::from(outcome.is_ok());
+    }
+    Ok(sent)
 }

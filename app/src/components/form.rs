@@ -24,6 +24,23 @@ where
     Signal::derive(move || action.value().with(|v| matches!(v, Some(Ok(_)))))
 }
 
+/// Counts an action's successful runs. Key a resource on it (not on `action.version()`, which
+/// also moves on errors) so a refused form is not re-rendered with the server's old values and
+/// keeps what the person typed.
+pub fn successes<S>(action: ServerAction<S>) -> ReadSignal<usize>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let (count, set_count) = signal(0_usize);
+    Effect::new(move |_| {
+        if action.value().with(|v| matches!(v, Some(Ok(_)))) {
+            set_count.update(|c| *c += 1);
+        }
+    });
+    count
+}
+
 /// A labelled input with its error underneath (`id` defaults to `name`; the error's id is
 /// `<id>-error`).
 #[component]

@@ -177,7 +177,9 @@ pub async fn add_business(
 
 /// The message for both an unknown email and a wrong password.
 pub const BAD_CREDENTIALS: &str = "El correo o la contraseña no son correctos.";
-/// The message when a limit is reached.
+/// The message when the reset limit is reached.
+pub const TOO_MANY_RESETS: &str = "Ya pediste varios enlaces. Revisá tu correo (también el spam) o esperá 15 minutos.";
+/// The message when a login limit is reached.
 pub const TOO_MANY_ATTEMPTS: &str =
     "Demasiados intentos. Esperá 15 minutos o restablecé tu contraseña con «¿Olvidaste tu contraseña?».";
 
@@ -193,24 +195,23 @@ pub async fn log_in(
     if password.is_empty() {
         return Err(AppError::invalid("password", "Escribí tu contraseña."));
     }
-    if login_attempts::is_limited(conn, &email, &meta.ip).await? {
+    let (attempt, limited) = login_attempts::begin(conn, login_attempts::Kind::Login, &email, &meta.ip).await?;
+    if limited {
         return Err(AppError::invalid("password", TOO_MANY_ATTEMPTS));
     }
     let user = users::User::by_email(conn, &email).await?;
     let matches = auth::verify_password(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
-    let Some(user) = user.filter(|_| matches) else {
-        login_attempts::record(conn, &email, &meta.ip, false).await?;
-        if let Some(user) = users::User::by_email(conn, &email).await? {
-            audit::record_account(conn, user.id, "login_failed", "", &meta.ip).await?;
-        }
+    let Some(user) = user else { return Err(AppError::invalid("password", BAD_CREDENTIALS)) };
+    if !matches {
+        audit::record_account(conn, user.id, "login_failed", "", &meta.ip).await?;
         return Err(AppError::invalid("password", BAD_CREDENTIALS));
-    };
+    }
     let token = auth::new_token();
     conn.transaction(async |conn| {
         auth::SessionUser::enter_user_id(conn, user.id).await?;
         let first = memberships::all_of_user(conn, user.id).await?.into_iter().next().map(|m| m.tenant_id);
         sessions::create(conn, &auth::token_hash(&token), user.id, first, &meta.ip, &meta.user_agent).await?;
-        login_attempts::record(conn, &email, &meta.ip, true).await?;
+        login_attempts::succeeded(conn, attempt, &email).await?;
         audit::record_account(conn, user.id, "login", "", &meta.ip).await?;
         Ok::<_, AppError>(())
     })
@@ -221,14 +222,12 @@ pub async fn log_in(
 /// Queues a reset link if the account exists; answers the same either way.
 pub async fn request_reset(conn: &mut AsyncPgConnection, email: &str, meta: &RequestMeta) -> Result<(), AppError> {
     let email = account::normalize_email(email).map_err(|e| AppError::invalid("email", e))?;
-    // The same limit as logins, so the form cannot be used to flood someone's inbox.
-    if login_attempts::is_limited(conn, &email, &meta.ip).await? {
-        return Err(AppError::invalid("email", TOO_MANY_ATTEMPTS));
+    // Limits of their own (never counted against logins), so the form cannot flood an inbox.
+    let (_, limited) = login_attempts::begin(conn, login_attempts::Kind::Reset, &email, &meta.ip).await?;
+    if limited {
+        return Err(AppError::invalid("email", TOO_MANY_RESETS));
     }
-    let Some(user) = users::User::by_email(conn, &email).await? else {
-        login_attempts::record(conn, &email, &meta.ip, false).await?;
-        return Ok(());
-    };
+    let Some(user) = users::User::by_email(conn, &email).await? else { return Ok(()) };
     let token = auth::new_token();
     conn.transaction(async |conn| {
         email_tokens::issue(conn, user.id, Purpose::ResetPassword, &auth::token_hash(&token)).await?;
@@ -237,7 +236,6 @@ pub async fn request_reset(conn: &mut AsyncPgConnection, email: &str, meta: &Req
             &format!("{}/restablecer-contrasena?token={token}", meta.site_url),
         );
         mail::enqueue(conn, &user.email, &subject, &body).await?;
-        login_attempts::record(conn, &email, &meta.ip, false).await?;
         Ok::<_, AppError>(())
     })
     .await
@@ -267,7 +265,7 @@ pub async fn reset_password(
         auth::SessionUser::enter_user_id(conn, user.id).await?;
         let first = memberships::all_of_user(conn, user.id).await?.into_iter().next().map(|m| m.tenant_id);
         sessions::create(conn, &auth::token_hash(&new_session), user.id, first, &meta.ip, &meta.user_agent).await?;
-        login_attempts::record(conn, &user.email, &meta.ip, true).await?;
+        login_attempts::forgive_account(conn, &user.email).await?;
         audit::record_account(conn, user.id, "password_reset", "", &meta.ip).await?;
         Ok(())
     })
@@ -292,6 +290,7 @@ pub async fn change_password(
     let hash = auth::hash_password(new).await?;
     conn.transaction(async |conn| {
         users::User::set_password(conn, user.user_id, &hash).await?;
+        email_tokens::expire(conn, user.user_id, Purpose::ResetPassword).await?;
         sessions::revoke_others(conn, user.user_id, Some(user.session_id)).await?;
         audit::record_account(conn, user.user_id, "password_changed", "", &meta.ip).await?;
         Ok(())
@@ -342,9 +341,8 @@ pub async fn invitation_by_token(
                     "La invitación no es válida, ya se usó o venció. Pedile a quien te invitó una nueva.",
                 )
             })?;
-        let scope = TenantScope::for_new_member(inv.tenant_id, 0, 0, Role::Viewer, String::new());
-        scope.enter(conn).await?;
-        let tenant = tenants::Tenant::current(conn, &scope).await?;
+        auth::enter_invited_business(conn, inv.tenant_id).await?;
+        let tenant = tenants::Tenant::entered(conn, inv.tenant_id).await?;
         Ok((inv, tenant))
     })
     .await
@@ -360,7 +358,7 @@ pub async fn accept_invitation(
     meta: &RequestMeta,
 ) -> Result<i64, AppError> {
     let hash = auth::token_hash(token.trim());
-    conn.transaction(async |conn| {
+    conn.transaction::<_, AppError, _>(async |conn| {
         auth::set_invitation_hash(conn, &hash).await?;
         let inv = invitations::by_token(conn, &hash)
             .await?
@@ -392,7 +390,9 @@ pub async fn accept_invitation(
             }
         };
         let scope = TenantScope::for_new_member(inv.tenant_id, user.id, member_id, role, String::new());
-        invitations::mark_accepted(conn, &scope, inv.id).await?;
+        if !invitations::mark_accepted(conn, &scope, inv.id).await? {
+            return Err(AppError::invalid("token", "La invitación fue anulada o ya se usó."));
+        }
         users::User::mark_verified(conn, user.id).await?;
         audit::record(conn, &scope, "invitation_accepted", &format!("{} como {}", user.email, role.label()), &meta.ip)
             .await?;

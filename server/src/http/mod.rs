@@ -6,7 +6,7 @@ mod health;
 mod router;
 pub mod security;
 
-pub use router::{REST_ROUTES, router};
+pub use router::{rest_paths, rest_routes, router};
 pub use security::SecurityPolicy;
 
 /// Cancelled when the server starts shutting down; long-lived responses (the event stream) end

@@ -5,7 +5,7 @@
 use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 use http::{HeaderValue, header};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::compression::CompressionLayer;
@@ -14,18 +14,24 @@ use tower_http::trace::TraceLayer;
 
 use super::{Draining, events, health};
 
-/// The routes served by plain axum handlers (everything else is a Leptos page, a server
-/// function or a site file). The tenancy sweep test probes each one; add new ones here.
-pub const REST_ROUTES: &[&str] = &["/health", app::system::components::EVENTS_URL];
+/// Every route served by a plain axum handler (everything else is a Leptos page, a server
+/// function or a site file). The router is built from this list and the tenancy sweep test
+/// probes each entry, so a new route added here is swept; add new ones here, nowhere else.
+pub fn rest_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![("/health", get(health::health)), (app::system::components::EVENTS_URL, get(events::system_events))]
+}
+
+/// The paths of [`rest_routes`].
+pub fn rest_paths() -> Vec<&'static str> {
+    rest_routes().into_iter().map(|(path, _)| path).collect()
+}
 
 /// The whole HTTP surface of one server. `draining` ends long-lived responses at shutdown.
 pub fn router(state: AppState, draining: Draining, security: super::SecurityPolicy) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    Router::new()
-        .route("/health", get(health::health))
-        .route(app::system::components::EVENTS_URL, get(events::system_events))
-        .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
+    let rest = rest_routes().into_iter().fold(Router::new(), |router, (path, route)| router.route(path, route));
+    rest.leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         // Pages and JSON are compressed on the fly; site files come precompressed; the event
         // stream is left alone (tower-http never compresses text/event-stream).

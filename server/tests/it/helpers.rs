@@ -14,6 +14,8 @@ use tokio::task::JoinHandle;
 /// A running server for one test.
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The site's origin as browsers send it (`APP_HTTP__PUBLIC_URL` when set).
+    origin: String,
     pub broker: EmbeddedBroker,
     pub http: reqwest::Client,
     pub state: app::state::AppState,
@@ -42,6 +44,7 @@ impl TestApp {
         ]);
         vars.extend(extra.iter().map(|(k, v)| (*k, v.replace("{test_db}", db.url()))));
         let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("config");
+        let public_url = config.http.public_url.clone();
         let app = Application::build(config).await.expect("application builds");
         let addr = app.local_addr();
         let broker = app.embedded_broker().unwrap_or(EmbeddedBroker {
@@ -54,7 +57,8 @@ impl TestApp {
             let _ = stopped.await;
         }));
         let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client");
-        Self { addr, broker, http, state, db: Some(db), stop: Some(stop), handle: Some(handle) }
+        let origin = public_url.unwrap_or_else(|| format!("http://{addr}"));
+        Self { addr, origin, broker, http, state, db: Some(db), stop: Some(stop), handle: Some(handle) }
     }
 
     /// `http://addr/path`.
@@ -77,7 +81,7 @@ impl TestApp {
 
     /// The `Origin` a browser on this site sends.
     pub fn origin(&self) -> String {
-        format!("http://{}", self.addr)
+        self.origin.clone()
     }
 
     /// Calls a server function (`/api/...`) as a same-site form POST, with `session`'s cookie.

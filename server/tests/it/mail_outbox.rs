@@ -73,9 +73,13 @@ async fn smtp_sink() -> (u16, mpsc::UnboundedReceiver<Received>) {
 async fn queued_mail_is_sent_over_smtp_and_marked_sent() {
     let (port, mut inbox) = smtp_sink().await;
     let url = format!("smtp://127.0.0.1:{port}");
-    let app =
-        TestApp::spawn_with(&[("APP_MAIL__SMTP_URL", &url), ("APP_MAIL__FROM", "Mostrador <hola@mostrador.test>")])
-            .await;
+    let app = TestApp::spawn_with(&[
+        ("APP_MAIL__SMTP_URL", &url),
+        ("APP_MAIL__FROM", "Mostrador <hola@mostrador.test>"),
+        ("APP_HTTP__PUBLIC_URL", "https://app.mostrador.test"),
+        ("APP_MAIL__DEV_MAILBOX", "true"),
+    ])
+    .await;
     let mut conn = app.owner_conn().await;
     let user = fixtures::account(&mut conn, "olvidadiza@negocio.com.ar", false).await;
     let res = app.call("/api/tenancy/request_password_reset", &[("email", &user.email)], None).await;
@@ -84,7 +88,8 @@ async fn queued_mail_is_sent_over_smtp_and_marked_sent() {
     let mail = tokio::time::timeout(Duration::from_secs(15), inbox.recv()).await.expect("mail in time").unwrap();
     assert_eq!(mail.rcpt, ["olvidadiza@negocio.com.ar"]);
     assert!(mail.data.contains("From: Mostrador <hola@mostrador.test>"), "{}", mail.data);
-    assert!(mail.data.contains("restablecer-contrasena?token="), "{}", mail.data);
+    // Links use the configured address, never the request's Host.
+    assert!(mail.data.contains("https://app.mostrador.test/restablecer-contrasena?token="), "{}", mail.data);
     // The development mailbox does not exist when SMTP is configured.
     assert_eq!(app.call("/api/tenancy/list_dev_mail", &[], None).await.status(), 404);
 
@@ -103,7 +108,11 @@ async fn queued_mail_is_sent_over_smtp_and_marked_sent() {
 #[tokio::test]
 async fn mail_waits_with_its_error_while_smtp_is_down() {
     // Nothing listens on the discard port.
-    let app = TestApp::spawn_with(&[("APP_MAIL__SMTP_URL", "smtp://127.0.0.1:9")]).await;
+    let app = TestApp::spawn_with(&[
+        ("APP_MAIL__SMTP_URL", "smtp://127.0.0.1:9"),
+        ("APP_HTTP__PUBLIC_URL", "https://app.mostrador.test"),
+    ])
+    .await;
     let mut conn = app.owner_conn().await;
     let user = fixtures::account(&mut conn, "paciente@negocio.com.ar", false).await;
     app.call("/api/tenancy/request_password_reset", &[("email", &user.email)], None).await;
@@ -125,4 +134,18 @@ async fn mail_waits_with_its_error_while_smtp_is_down() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("the failed attempt was never recorded");
+}
+
+#[tokio::test]
+async fn the_development_mailbox_exists_only_when_asked_for() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.call("/api/tenancy/list_dev_mail", &[], None).await.status(), 404, "off by default");
+    let dev = TestApp::spawn_with(&[("APP_MAIL__DEV_MAILBOX", "true")]).await;
+    let mut conn = dev.owner_conn().await;
+    fixtures::account(&mut conn, "dev@negocio.com.ar", false).await;
+    dev.call("/api/tenancy/request_password_reset", &[("email", "dev@negocio.com.ar")], None).await;
+    let mails: Vec<shared::tenancy::dto::DevMail> =
+        dev.call("/api/tenancy/list_dev_mail", &[], None).await.json().await.unwrap();
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].body.contains("/restablecer-contrasena?token="));
 }

@@ -112,6 +112,28 @@ async fn an_unfiltered_query_as_the_app_role_sees_only_the_entered_tenant() {
         .unwrap();
     assert_eq!((members, tenants), (2, 1), "A's owner and cashier, A itself");
     assert!(audit_b, "a row for tenant B cannot be written while in A");
+    // An account in both businesses, inside A's transaction, still sees only A: its own rows
+    // elsewhere are readable only while no business is entered (the business switcher).
+    let both = fixtures::account(&mut owner, "ambos@ab.com.ar", false).await;
+    fixtures::member(&mut owner, a_id, &both, Role::Viewer).await;
+    fixtures::member(&mut owner, b_id, &both, Role::Viewer).await;
+    let user = both.user_id;
+    let (inside_a, outside) = conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+            diesel::sql_query(format!("SELECT set_config('app.user_id', '{user}', true)")).execute(conn).await?;
+            let outside: Vec<Count> = diesel::sql_query("SELECT count(*) AS n FROM tenants").load(conn).await?;
+            diesel::sql_query(format!("SELECT set_config('app.tenant_id', '{a_id}', true)")).execute(conn).await?;
+            let t: Vec<Count> = diesel::sql_query("SELECT count(*) AS n FROM tenants").load(conn).await?;
+            let m: Vec<Count> =
+                diesel::sql_query(format!("SELECT count(*) AS n FROM memberships WHERE tenant_id <> {a_id}"))
+                    .load(conn)
+                    .await?;
+            Ok(((t[0].n, m[0].n), outside[0].n))
+        })
+        .await
+        .unwrap();
+    assert_eq!(outside, 2, "the switcher sees both of the account's businesses");
+    assert_eq!(inside_a, (1, 0), "inside A, nothing of B");
     // The setting was local to that transaction.
     assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM memberships").await, 0);
 }

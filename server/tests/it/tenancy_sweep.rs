@@ -172,11 +172,12 @@ async fn sweep(app: TestApp) {
         }
     }
     // Plain axum routes.
-    for path in server::http::REST_ROUTES {
+    for path in server::http::rest_paths() {
         let res = app.get_as(path, Some(&b_session(&app, &b).await)).await;
+        assert!(path.starts_with('/'), "{path}");
         let status = res.status();
         // The event stream never ends: read its first chunk only.
-        let body = if status == 200 && *path == app::system::components::EVENTS_URL {
+        let body = if status == 200 && path == app::system::components::EVENTS_URL {
             failures.push(format!("{path} streamed to a business owner"));
             String::new()
         } else {
@@ -230,10 +231,10 @@ async fn sweep(app: TestApp) {
     assert!(failures.is_empty(), "isolation failures:\n{}", failures.join("\n"));
 }
 
-/// The sweep's server: mails go to an SMTP server (so the development mailbox does not exist,
-/// as in production), optionally connected as a role that bypasses RLS.
+/// The sweep's server, configured as in production (no development mailbox), optionally
+/// connected as a role that bypasses RLS.
 async fn sweep_app(bypass_rls: bool) -> TestApp {
-    let mut extra = vec![("APP_MAIL__SMTP_URL", "smtp://127.0.0.1:9")];
+    let mut extra = vec![];
     if bypass_rls {
         // The test database's owner is a superuser: row-level security does not apply to it.
         extra.push(("APP_DATABASE__APP_URL", "{test_db}"));
@@ -276,6 +277,20 @@ const GATED: &[(Call, Permission)] = &[
     (("/api/tenancy/invite_member", &[("email", "{fresh}"), ("role", "viewer")]), Permission::MembersManage),
     (("/api/tenancy/invite_member", &[("email", "{fresh}"), ("role", "owner")]), Permission::OwnersManage),
     (("/api/tenancy/list_audit_events", &[]), Permission::AuditView),
+    (
+        (
+            "/api/tenancy/update_member",
+            &[("member_id", "{cashier}"), ("role", "cashier"), ("display_name", "Caja"), ("phone", "")],
+        ),
+        Permission::MembersManage,
+    ),
+    (
+        (
+            "/api/tenancy/update_member",
+            &[("member_id", "{owner2}"), ("role", "owner"), ("display_name", "Socia"), ("phone", "")],
+        ),
+        Permission::OwnersManage,
+    ),
 ];
 
 #[tokio::test]
@@ -283,6 +298,10 @@ async fn every_role_gets_exactly_what_the_matrix_allows() {
     let app = TestApp::spawn().await;
     let mut conn = app.owner_conn().await;
     let b = fixtures::business(&mut conn, "Negocio Roles", "duenio@roles.com.ar").await;
+    let partner = fixtures::account(&mut conn, "socia@roles.com.ar", false).await;
+    let owner2 = fixtures::member(&mut conn, b.tenant_id, &partner, Role::Owner).await.to_string();
+    let till = fixtures::account(&mut conn, "caja@roles.com.ar", false).await;
+    let cashier = fixtures::member(&mut conn, b.tenant_id, &till, Role::Cashier).await.to_string();
     let mut wrong = Vec::new();
     for role in Role::ALL {
         let person = fixtures::account(&mut conn, &format!("{}@roles.com.ar", role.code()), false).await;
@@ -293,7 +312,12 @@ async fn every_role_gets_exactly_what_the_matrix_allows() {
         let (session, _) = fixtures::session(&mut conn, who, Some(b.tenant_id)).await;
         for (i, ((path, form), permission)) in GATED.iter().enumerate() {
             let fresh = format!("{}-{i}@invitados.com.ar", role.code());
-            let form: Vec<(&str, String)> = form.iter().map(|(k, v)| (*k, v.replace("{fresh}", &fresh))).collect();
+            let form: Vec<(&str, String)> = form
+                .iter()
+                .map(|(k, v)| {
+                    (*k, v.replace("{fresh}", &fresh).replace("{owner2}", &owner2).replace("{cashier}", &cashier))
+                })
+                .collect();
             let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let status = app.call(path, &pairs, Some(&session)).await.status().as_u16();
             let allowed = role.allows(*permission);

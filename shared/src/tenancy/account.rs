@@ -63,7 +63,7 @@ pub fn validate_phone(input: &str) -> Result<Option<String>, &'static str> {
     }
     let digits = phone.chars().filter(char::is_ascii_digit).count();
     let allowed = phone.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')'));
-    if allowed && (6..=20).contains(&digits) {
+    if allowed && (6..=20).contains(&digits) && phone.chars().count() <= 30 {
         Ok(Some(phone.into()))
     } else {
         Err("Escribí el teléfono con números (por ejemplo +54 9 11 1234-5678).")
@@ -99,5 +99,6 @@ mod tests {
         assert_eq!(validate_phone("+54 9 11 1234-5678").unwrap().as_deref(), Some("+54 9 11 1234-5678"));
         assert!(validate_phone("llamame").is_err());
         assert!(validate_phone("123").is_err());
+        assert!(validate_phone("+54 (9) 11 - 1234 - 5678 - 90 - 12").is_err(), "longer than the database allows");
     }
 }

@@ -93,9 +93,13 @@ pub async fn log_in(email: String, password: String, #[server(default)] next: St
     Ok(())
 }
 
-/// A local path to go to after signing in; `/` for anything that could leave the site.
+/// A local path to go to after signing in; `/` for anything that could leave the site (browsers
+/// drop tabs and newlines from URLs, so `/\t/evil.example` would become `//evil.example`) or that
+/// is not a valid header value.
 pub fn safe_next(next: &str) -> &str {
-    let local = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.contains("://");
+    let clean = next.chars().all(|c| c.is_ascii_graphic());
+    let local =
+        clean && next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.contains("://");
     if local { next } else { "/" }
 }
 
@@ -186,5 +190,8 @@ mod tests {
         assert_eq!(safe_next("//evil.example"), "/");
         assert_eq!(safe_next("/\\evil.example"), "/");
         assert_eq!(safe_next(""), "/");
+        assert_eq!(safe_next("/\t/evil.example"), "/");
+        assert_eq!(safe_next("/\n"), "/");
+        assert_eq!(safe_next("/negocio?x=1 2"), "/");
     }
 }

@@ -5,6 +5,9 @@ use shared::tenancy::dto::{Invitation, InvitationPreview, Member};
 
 use crate::error::AppError;
 
+/// When a member's role changed between reading and writing (someone else edited them).
+pub const CHANGED_MEANWHILE: &str = "Alguien cambió a este miembro recién. Recargá la página y probá de nuevo.";
+
 /// The team of the current business.
 #[server(prefix = "/api/tenancy", endpoint = "list_members")]
 pub async fn list_members() -> Result<Vec<Member>, AppError> {
@@ -71,13 +74,16 @@ pub async fn update_member(
             phone: phone.as_deref(),
             is_professional: is_professional.is_some_and(|v| v == "on" || v == "true"),
         };
-        memberships::update(conn, &scope, member_id, &changes).await.map_err(|e| {
+        let updated = memberships::update(conn, &scope, member_id, current.role(), &changes).await.map_err(|e| {
             if db::is_last_owner(&e) {
                 AppError::invalid("role", "El negocio necesita al menos un dueño: nombrá otro antes de cambiar este.")
             } else {
                 AppError::from(e)
             }
         })?;
+        if !updated {
+            return Err(AppError::conflict(CHANGED_MEANWHILE));
+        }
         if current.role() != new_role {
             let detail = format!("{}: {} → {}", current.email, current.role().label(), new_role.label());
             audit::record(conn, &scope, "role_changed", &detail, &ip).await?;
@@ -104,13 +110,16 @@ pub async fn remove_member(member_id: i64) -> Result<(), AppError> {
         if current.role() == Role::Owner && !scope.role().allows(Permission::OwnersManage) {
             return Err(AppError::Forbidden.reply());
         }
-        memberships::remove(conn, &scope, member_id).await.map_err(|e| {
+        let removed = memberships::remove(conn, &scope, member_id, current.role()).await.map_err(|e| {
             if db::is_last_owner(&e) {
                 AppError::conflict("No se puede quitar al último dueño del negocio.")
             } else {
                 AppError::from(e)
             }
         })?;
+        if !removed {
+            return Err(AppError::conflict(CHANGED_MEANWHILE));
+        }
         audit::record(conn, &scope, "member_removed", &current.email, &ip).await?;
         Ok(())
     })
@@ -138,7 +147,7 @@ pub async fn list_invitations() -> Result<Vec<Invitation>, AppError> {
             id: i.id,
             role: Role::from_code(&i.role).unwrap_or(Role::Viewer),
             email: i.email,
-            invited_by: by,
+            invited_by: by.unwrap_or_else(|| "(ya no está en el negocio)".into()),
             expires_at: crate::db::format_local(i.expires_at, scope.time_zone()),
         })
         .collect())

@@ -51,7 +51,7 @@ pub async fn set_business_suspended(tenant_id: i64, suspended: bool) -> Result<(
             return Err(AppError::NotFound.reply());
         }
         let action = if suspended { "business_suspended" } else { "business_reinstated" };
-        audit::record_account(conn, scope.user_id(), action, &tenant_id.to_string(), &ip).await?;
+        audit::record_by_operator(conn, &scope, tenant_id, action, &ip).await?;
         Ok(())
     })
     .await

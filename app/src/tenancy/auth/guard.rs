@@ -42,6 +42,15 @@ impl SessionUser {
     }
 }
 
+/// Enters the business of an invitation whose link the request holds, to read its name (the
+/// link is the authority; no membership exists yet).
+pub(in crate::tenancy) async fn enter_invited_business(
+    conn: &mut AsyncPgConnection,
+    tenant_id: i64,
+) -> diesel::QueryResult<()> {
+    set_config(conn, "app.tenant_id", &tenant_id.to_string()).await
+}
+
 /// Sets `app.invitation_hash`: the request holds that invitation's link and may read it.
 pub async fn set_invitation_hash(conn: &mut AsyncPgConnection, hash: &str) -> diesel::QueryResult<()> {
     set_config(conn, "app.invitation_hash", hash).await
@@ -87,7 +96,13 @@ impl TenantScope {
 
     /// The scope of a member who just joined (sign-up, accepted invitation): built by the
     /// tenancy code itself, right after it wrote that membership in the same transaction.
-    pub(crate) fn for_new_member(tenant_id: i64, user_id: i64, member_id: i64, role: Role, time_zone: String) -> Self {
+    pub(in crate::tenancy) fn for_new_member(
+        tenant_id: i64,
+        user_id: i64,
+        member_id: i64,
+        role: Role,
+        time_zone: String,
+    ) -> Self {
         Self { tenant_id, user_id, member_id, role, time_zone }
     }
 }
@@ -102,6 +117,11 @@ impl OperatorScope {
     /// The operator's account.
     pub fn user_id(&self) -> i64 {
         self.user_id
+    }
+
+    /// Enters business `tenant_id` too (to write its audit log).
+    pub async fn enter_business(&self, conn: &mut AsyncPgConnection, tenant_id: i64) -> diesel::QueryResult<()> {
+        set_config(conn, "app.tenant_id", &tenant_id.to_string()).await
     }
 
     /// Sets `app.operator` for the rest of the caller's transaction.

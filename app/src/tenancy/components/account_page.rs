@@ -6,7 +6,7 @@ use leptos_meta::Title;
 
 use super::viewer::use_viewer;
 use crate::components::SelectField;
-use crate::components::{ErrorNotice, Field, FormError, action_error, action_ok};
+use crate::components::{ErrorNotice, Field, FormError, action_error, action_ok, successes};
 use crate::tenancy::api::account::{ChangePassword, CreateBusiness, LogOut, ResendVerification, SwitchBusiness};
 use crate::tenancy::api::sessions::{RevokeOtherSessions, RevokeSession, list_my_sessions};
 
@@ -155,8 +155,8 @@ fn ChangePasswordForm() -> impl IntoView {
 fn SessionsList() -> impl IntoView {
     let revoke = ServerAction::<RevokeSession>::new();
     let revoke_others = ServerAction::<RevokeOtherSessions>::new();
-    let sessions =
-        Resource::new(move || (revoke.version().get(), revoke_others.version().get()), |_| list_my_sessions());
+    let (closed, closed_others) = (successes(revoke), successes(revoke_others));
+    let sessions = Resource::new(move || (closed.get(), closed_others.get()), |_| list_my_sessions());
     view! {
         <section class="card">
             <h2>"Mis sesiones"</h2>

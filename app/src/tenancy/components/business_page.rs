@@ -7,7 +7,7 @@ use shared::tenancy::business::{IvaCondition, TIME_ZONES};
 use shared::tenancy::dto::BusinessSettings;
 
 use super::viewer::use_viewer;
-use crate::components::{ErrorNotice, Field, FormError, SelectField, action_error, action_ok};
+use crate::components::{ErrorNotice, Field, FormError, SelectField, action_error, action_ok, successes};
 use crate::tenancy::api::business::{UpdateBusiness, get_business};
 
 /// The business settings page.
@@ -15,7 +15,8 @@ use crate::tenancy::api::business::{UpdateBusiness, get_business};
 pub fn BusinessPage() -> impl IntoView {
     let ctx = use_viewer();
     let update = ServerAction::<UpdateBusiness>::new();
-    let business = Resource::new(move || (ctx.version.get(), update.version().get()), |_| get_business());
+    let saved = successes(update);
+    let business = Resource::new(move || (ctx.version.get(), saved.get()), |_| get_business());
     view! {
         <Title text="Mi negocio" />
         <Suspense fallback=|| view! { <p>"Cargando…"</p> }>

@@ -7,7 +7,7 @@ use shared::tenancy::dto::{Invitation, Member};
 use shared::tenancy::{Permission, Role};
 
 use super::viewer::use_viewer;
-use crate::components::{ErrorNotice, Field, FormError, SelectField, action_error, action_ok};
+use crate::components::{ErrorNotice, Field, FormError, SelectField, action_error, action_ok, successes};
 use crate::tenancy::api::members::{
     InviteMember, RemoveMember, RevokeInvitation, UpdateMember, list_invitations, list_members,
 };
@@ -16,19 +16,14 @@ use crate::tenancy::api::members::{
 #[component]
 pub fn MembersPage() -> impl IntoView {
     let ctx = use_viewer();
-    let update = ServerAction::<UpdateMember>::new();
-    let remove = ServerAction::<RemoveMember>::new();
     let invite = ServerAction::<InviteMember>::new();
     let revoke = ServerAction::<RevokeInvitation>::new();
-    let members =
-        Resource::new(move || (ctx.version.get(), update.version().get(), remove.version().get()), |_| list_members());
-    let invitations = Resource::new(
-        move || (ctx.version.get(), invite.version().get(), revoke.version().get()),
-        |_| list_invitations(),
-    );
-    let row_error = Signal::derive(move || {
-        update.value().get().and_then(Result::err).or_else(|| remove.value().get().and_then(Result::err))
-    });
+    // Bumped by a member card after a successful change; a refused one keeps its form as typed.
+    let changed = RwSignal::new(0_usize);
+    let (invited, revoked) = (successes(invite), successes(revoke));
+    let members = Resource::new(move || (ctx.version.get(), changed.get()), |_| list_members());
+    let invitations =
+        Resource::new(move || (ctx.version.get(), invited.get(), revoked.get(), changed.get()), |_| list_invitations());
     view! {
         <Title text="Miembros" />
         <div class="page-header">
@@ -42,15 +37,25 @@ pub fn MembersPage() -> impl IntoView {
                 let can_manage = viewer.as_ref().is_some_and(|v| v.can(Permission::MembersManage));
                 match members.await {
                     Ok(list) => view! {
-                        <FormError error=row_error />
                         <div class="member-list" data-testid="members">
-                            {list.into_iter().map(|m| view! { <MemberCard member=m my_role can_manage update remove /> }).collect_view()}
+                            {list.into_iter().map(|m| view! { <MemberCard member=m my_role can_manage changed /> }).collect_view()}
                         </div>
-                        {can_manage.then(|| view! { <InviteForm invite my_role /> })}
-                        <InvitationList invitations can_manage revoke />
                     }
                     .into_any(),
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                }
+            })}
+        </Suspense>
+        // Its own boundary: refreshing the member list never resets what is typed here.
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let viewer = ctx.viewer.await.ok().flatten();
+                let my_role = viewer.as_ref().and_then(|v| v.current.as_ref().map(|c| c.role));
+                let can_manage = viewer.as_ref().is_some_and(|v| v.can(Permission::MembersManage));
+                let can_view = viewer.as_ref().is_some_and(|v| v.can(Permission::MembersView));
+                view! {
+                    {can_manage.then(|| view! { <InviteForm invite my_role /> })}
+                    {can_view.then(|| view! { <InvitationList invitations can_manage revoke /> })}
                 }
             })}
         </Suspense>
@@ -66,21 +71,20 @@ fn role_options(my_role: Option<Role>, from: Option<Role>) -> Vec<(&'static str,
 }
 
 #[component]
-fn MemberCard(
-    member: Member,
-    my_role: Option<Role>,
-    can_manage: bool,
-    update: ServerAction<UpdateMember>,
-    remove: ServerAction<RemoveMember>,
-) -> impl IntoView {
+fn MemberCard(member: Member, my_role: Option<Role>, can_manage: bool, changed: RwSignal<usize>) -> impl IntoView {
     let editable =
         can_manage && (member.role != Role::Owner || my_role.is_some_and(|r| r.allows(Permission::OwnersManage)));
+    // This card's own actions: their errors stay on this card.
+    let update = ServerAction::<UpdateMember>::new();
+    let remove = ServerAction::<RemoveMember>::new();
+    let (updated, removed) = (successes(update), successes(remove));
+    Effect::new(move |_| {
+        if updated.get() + removed.get() > 0 {
+            changed.update(|n| *n += 1);
+        }
+    });
     let error = Signal::derive(move || {
-        update
-            .value()
-            .get()
-            .and_then(Result::err)
-            .filter(|_| update.input().get().is_none_or(|i| i.member_id == member.id))
+        update.value().get().and_then(Result::err).or_else(|| remove.value().get().and_then(Result::err))
     });
     let header = view! {
         <div class="member-head">
@@ -112,6 +116,7 @@ fn MemberCard(
                         <input type="checkbox" name="is_professional" value="on" checked=member.is_professional />
                         " Atiende turnos (profesional con agenda)"
                     </label>
+                    <FormError error />
                     <button type="submit" class="button">"Guardar"</button>
                 </ActionForm>
                 {(!member.is_me).then(|| view! {
@@ -151,9 +156,11 @@ fn InvitationList(
     can_manage: bool,
     revoke: ServerAction<RevokeInvitation>,
 ) -> impl IntoView {
+    let error = action_error(revoke);
     view! {
         <section class="card">
             <h2>"Invitaciones pendientes"</h2>
+            <FormError error />
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     match invitations.await {

@@ -4,20 +4,23 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::ErrorNotice;
+use crate::components::{ErrorNotice, FormError, action_error, successes};
 use crate::tenancy::api::operator::{SetBusinessSuspended, list_businesses};
 
 /// The operator's businesses page.
 #[component]
 pub fn OperatorPage() -> impl IntoView {
     let toggle = ServerAction::<SetBusinessSuspended>::new();
-    let list = Resource::new(move || toggle.version().get(), |_| list_businesses());
+    let done = successes(toggle);
+    let error = action_error(toggle);
+    let list = Resource::new(move || done.get(), |_| list_businesses());
     view! {
         <Title text="Negocios" />
         <div class="page-header">
             <h1>"Negocios de la plataforma"</h1>
             <p><a href="/sistema">"Estado del sistema"</a></p>
         </div>
+        <FormError error />
         <Suspense fallback=|| view! { <p>"Cargando…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {

@@ -32,6 +32,28 @@ pub async fn record(
         .map(drop)
 }
 
+/// Records an event in business `tenant_id` done by the platform operator (suspension): enters
+/// that business for the rest of the caller's transaction.
+pub async fn record_by_operator(
+    conn: &mut AsyncPgConnection,
+    operator: &crate::tenancy::auth::OperatorScope,
+    tenant_id: i64,
+    action: &str,
+    ip: &str,
+) -> QueryResult<()> {
+    operator.enter_business(conn, tenant_id).await?;
+    diesel::insert_into(audit_events::table)
+        .values((
+            audit_events::tenant_id.eq(tenant_id),
+            audit_events::actor_id.eq(operator.user_id()),
+            audit_events::action.eq(action),
+            audit_events::ip.eq(ip),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
 /// Records an event of an account.
 pub async fn record_account(
     conn: &mut AsyncPgConnection,
@@ -78,10 +100,13 @@ pub async fn list(conn: &mut AsyncPgConnection, scope: &TenantScope) -> QueryRes
         ))
         .load(conn)
         .await?;
-    let members = memberships::table.filter(memberships::tenant_id.eq(scope.tenant_id())).select(memberships::user_id);
+    // Members' account events (logins, failed logins, password changes) from the day they joined
+    // this business on: what an account did before belongs to nobody here.
     let accounts: Vec<EventRow> = account_events::table
         .inner_join(users::table)
-        .filter(account_events::user_id.eq_any(members))
+        .inner_join(memberships::table.on(memberships::user_id.eq(account_events::user_id)))
+        .filter(memberships::tenant_id.eq(scope.tenant_id()))
+        .filter(account_events::at.ge(memberships::created_at))
         .order(account_events::at.desc())
         .limit(AUDIT_PAGE)
         .select((

@@ -33,8 +33,8 @@ impl Purpose {
     }
 }
 
-/// Stores a link for `user_id`; earlier unused links for the same purpose stop working.
-pub async fn issue(conn: &mut AsyncPgConnection, user_id: i64, purpose: Purpose, token_hash: &str) -> QueryResult<()> {
+/// Ends every unused link of `user_id` for `purpose` (a new link, or the password changed).
+pub async fn expire(conn: &mut AsyncPgConnection, user_id: i64, purpose: Purpose) -> QueryResult<()> {
     diesel::update(
         email_tokens::table
             .filter(email_tokens::user_id.eq(user_id))
@@ -43,7 +43,13 @@ pub async fn issue(conn: &mut AsyncPgConnection, user_id: i64, purpose: Purpose,
     )
     .set(email_tokens::used_at.eq(diesel::dsl::now))
     .execute(conn)
-    .await?;
+    .await
+    .map(drop)
+}
+
+/// Stores a link for `user_id`; earlier unused links for the same purpose stop working.
+pub async fn issue(conn: &mut AsyncPgConnection, user_id: i64, purpose: Purpose, token_hash: &str) -> QueryResult<()> {
+    expire(conn, user_id, purpose).await?;
     diesel::insert_into(email_tokens::table)
         .values((
             email_tokens::token_hash.eq(token_hash),

@@ -20,7 +20,7 @@ pub struct InvitationRow {
     pub tenant_id: i64,
     pub email: String,
     pub role: String,
-    pub invited_by: i64,
+    pub invited_by: Option<i64>,
     pub expires_at: DateTime<Utc>,
     pub accepted_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
@@ -60,19 +60,23 @@ pub async fn create(
     }
 }
 
-/// Open invitations of the scope's business, with the inviter's name.
-pub async fn list_open(conn: &mut AsyncPgConnection, scope: &TenantScope) -> QueryResult<Vec<(InvitationRow, String)>> {
+/// Open invitations of the scope's business, with the inviter's name (`None` once they left).
+pub async fn list_open(
+    conn: &mut AsyncPgConnection,
+    scope: &TenantScope,
+) -> QueryResult<Vec<(InvitationRow, Option<String>)>> {
     invitations::table
-        .inner_join(
-            memberships::table
-                .on(memberships::tenant_id.eq(invitations::tenant_id).and(memberships::id.eq(invitations::invited_by))),
+        .left_join(
+            memberships::table.on(memberships::tenant_id
+                .eq(invitations::tenant_id)
+                .and(memberships::id.nullable().eq(invitations::invited_by))),
         )
         .filter(invitations::tenant_id.eq(scope.tenant_id()))
         .filter(invitations::accepted_at.is_null())
         .filter(invitations::revoked_at.is_null())
         .filter(invitations::expires_at.gt(Utc::now()))
         .order(invitations::created_at.desc())
-        .select((InvitationRow::as_select(), memberships::display_name))
+        .select((InvitationRow::as_select(), memberships::display_name.nullable()))
         .load(conn)
         .await
 }
@@ -102,13 +106,19 @@ pub async fn by_token(conn: &mut AsyncPgConnection, token_hash: &str) -> QueryRe
         .optional()
 }
 
-/// Marks an invitation accepted (the caller has entered its tenant).
-pub async fn mark_accepted(conn: &mut AsyncPgConnection, scope: &TenantScope, id: i64) -> QueryResult<()> {
+/// Marks an open invitation accepted (the caller has entered its tenant); `false` if it was
+/// accepted, revoked or expired meanwhile.
+pub async fn mark_accepted(conn: &mut AsyncPgConnection, scope: &TenantScope, id: i64) -> QueryResult<bool> {
     diesel::update(
-        invitations::table.filter(invitations::tenant_id.eq(scope.tenant_id())).filter(invitations::id.eq(id)),
+        invitations::table
+            .filter(invitations::tenant_id.eq(scope.tenant_id()))
+            .filter(invitations::id.eq(id))
+            .filter(invitations::accepted_at.is_null())
+            .filter(invitations::revoked_at.is_null())
+            .filter(invitations::expires_at.gt(Utc::now())),
     )
     .set(invitations::accepted_at.eq(diesel::dsl::now))
     .execute(conn)
     .await
-    .map(drop)
+    .map(|n| n == 1)
 }

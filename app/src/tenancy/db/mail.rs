@@ -31,6 +31,28 @@ pub async fn enqueue(conn: &mut AsyncPgConnection, to: &str, subject: &str, body
         .map(drop)
 }
 
+/// How long a server may take to send the mails it claimed before another server may take
+/// them (a server that dies mid-send leaves them to the others after this).
+pub const LEASE: Duration = Duration::minutes(5);
+
+/// Claims up to `limit` due mails for this server: takes them with `FOR UPDATE SKIP LOCKED` and
+/// moves them [`LEASE`] into the future, in a short transaction of its own. Sending happens
+/// after, with no lock held; a mail is sent at least once (twice only if a server dies between
+/// sending and [`mark_sent`]).
+pub async fn claim_due(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<OutboxMail>> {
+    use diesel_async::AsyncConnection;
+    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+        let due = take_due(conn, limit).await?;
+        let ids: Vec<i64> = due.iter().map(|m| m.id).collect();
+        diesel::update(mail_outbox::table.filter(mail_outbox::id.eq_any(&ids)))
+            .set(mail_outbox::send_after.eq(Utc::now() + LEASE))
+            .execute(conn)
+            .await?;
+        Ok(due)
+    })
+    .await
+}
+
 /// Takes up to `limit` mails due now, locking them for this transaction.
 pub async fn take_due(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<OutboxMail>> {
     mail_outbox::table

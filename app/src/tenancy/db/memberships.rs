@@ -135,7 +135,7 @@ pub async fn list(conn: &mut AsyncPgConnection, scope: &TenantScope) -> QueryRes
     memberships::table
         .inner_join(users::table)
         .filter(memberships::tenant_id.eq(scope.tenant_id()))
-        .order((memberships::display_name.asc(), memberships::id.asc()))
+        .order((memberships::role.ne(Role::Owner.code()), memberships::display_name.asc(), memberships::id.asc()))
         .select(member_columns())
         .load(conn)
         .await
@@ -164,28 +164,42 @@ pub async fn email_is_member(conn: &mut AsyncPgConnection, scope: &TenantScope, 
     .await
 }
 
-/// Changes a member of the scope's business.
+/// Changes a member of the scope's business if their role is still `expected_role` (what the
+/// caller's permission check was based on); `false` if it changed meanwhile.
 pub async fn update(
     conn: &mut AsyncPgConnection,
     scope: &TenantScope,
     id: i64,
+    expected_role: Role,
     changes: &MemberChanges<'_>,
-) -> QueryResult<()> {
+) -> QueryResult<bool> {
     diesel::update(
-        memberships::table.filter(memberships::tenant_id.eq(scope.tenant_id())).filter(memberships::id.eq(id)),
+        memberships::table
+            .filter(memberships::tenant_id.eq(scope.tenant_id()))
+            .filter(memberships::id.eq(id))
+            .filter(memberships::role.eq(expected_role.code())),
     )
     .set(changes)
     .execute(conn)
     .await
-    .and_then(|n| if n == 1 { Ok(()) } else { Err(diesel::result::Error::NotFound) })
+    .map(|n| n == 1)
 }
 
-/// Removes a member from the scope's business.
-pub async fn remove(conn: &mut AsyncPgConnection, scope: &TenantScope, id: i64) -> QueryResult<()> {
+/// Removes a member from the scope's business if their role is still `expected_role`; `false`
+/// if it changed meanwhile.
+pub async fn remove(
+    conn: &mut AsyncPgConnection,
+    scope: &TenantScope,
+    id: i64,
+    expected_role: Role,
+) -> QueryResult<bool> {
     diesel::delete(
-        memberships::table.filter(memberships::tenant_id.eq(scope.tenant_id())).filter(memberships::id.eq(id)),
+        memberships::table
+            .filter(memberships::tenant_id.eq(scope.tenant_id()))
+            .filter(memberships::id.eq(id))
+            .filter(memberships::role.eq(expected_role.code())),
     )
     .execute(conn)
     .await
-    .and_then(|n| if n == 1 { Ok(()) } else { Err(diesel::result::Error::NotFound) })
+    .map(|n| n == 1)
 }

@@ -76,6 +76,12 @@ impl Tenant {
             .optional()
     }
 
+    /// Business `id`, which the caller's transaction has entered (`app.tenant_id`): row-level
+    /// security is what scopes this read (the invitation page, before any membership exists).
+    pub async fn entered(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Self> {
+        tenants::table.find(id).select(Self::as_select()).first(conn).await
+    }
+
     /// The scope's business.
     pub async fn current(conn: &mut AsyncPgConnection, scope: &TenantScope) -> QueryResult<Self> {
         tenants::table.find(scope.tenant_id()).select(Self::as_select()).first(conn).await
