@@ -143,3 +143,49 @@ test('signing in works without JavaScript', async ({ page }, testInfo) => {
   await page.goto('/negocio/miembros');
   await expect(page.getByTestId('member').filter({ hasText: 'caja@donpepe.com.ar' })).toContainText('Cajero/a');
 });
+
+test('a refused member edit stays open with what was typed; a good one saves the staff record', async ({ page }, testInfo) => {
+  test.skip(!hasJs(testInfo), 'in-place errors need JavaScript');
+  await login(page, 'direccion@medicosur.com.ar', DEMO_PASSWORD);
+  await page.goto('/negocio/miembros');
+  await waitHydrated(page);
+  const card = page.getByTestId('member').filter({ hasText: 'dra.sosa@medicosur.com.ar' });
+  await card.getByText('Editar').click();
+  const phone = card.getByLabel('Teléfono');
+  await phone.fill('llamame al consultorio');
+  await card.getByRole('button', { name: 'Guardar' }).click();
+  await expect(card.getByTestId('error-phone')).toContainText('Escribí el teléfono con números');
+  await expect(phone).toBeVisible();
+  await expect(phone).toHaveValue('llamame al consultorio');
+  // Other cards show nothing of this error.
+  await expect(page.getByTestId('error-phone')).toHaveCount(1);
+
+  await phone.fill('+54 9 11 4444-5555');
+  await card.getByLabel('Atiende turnos (profesional con agenda)').check();
+  await card.getByRole('button', { name: 'Guardar' }).click();
+  const saved = page.getByTestId('member').filter({ hasText: 'dra.sosa@medicosur.com.ar' });
+  await expect(saved).toContainText('+54 9 11 4444-5555');
+  await expect(saved).toContainText('Atiende turnos');
+});
+
+test('pages hydrate under the CSP without console errors', async ({ page }, testInfo) => {
+  test.skip(!hasJs(testInfo), 'scripts only run with JavaScript');
+  const errors: string[] = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+  page.on('pageerror', (err) => errors.push(err.message));
+  for (const path of ['/', '/ingresar', '/registro', '/recuperar-contrasena']) {
+    await page.goto(path);
+    await waitHydrated(page);
+  }
+  await login(page, OPERATOR, DEMO_PASSWORD);
+  for (const path of ['/cuenta', '/operador', '/sistema']) {
+    await page.goto(path);
+    await waitHydrated(page);
+  }
+  await login(page, 'pepe@donpepe.com.ar', DEMO_PASSWORD);
+  for (const path of ['/negocio', '/negocio/miembros', '/negocio/auditoria']) {
+    await page.goto(path);
+    await waitHydrated(page);
+  }
+  expect(errors).toEqual([]);
+});
