@@ -1,7 +1,42 @@
-//! The home page: what Mostrador is and what already works on this installation.
+//! The home page: what Mostrador is, and the next step for a visitor or a signed-in member.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+
+/// What the visitor can do next: create an account, or go to their business.
+#[component]
+fn HomeNext() -> impl IntoView {
+    let ctx = crate::tenancy::components::use_viewer();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match ctx.viewer.await.ok().flatten() {
+                    Some(v) => match v.current {
+                        Some(b) => view! {
+                            <p>"Estás trabajando en " <strong>{b.name}</strong> " como " {b.role.label()} "."</p>
+                            <a class="button" href="/negocio" data-testid="go-business">"Ir a mi negocio"</a>
+                        }
+                        .into_any(),
+                        None => view! {
+                            <p>"Todavía no sos parte de ningún negocio: creá uno desde " <a href="/cuenta">"Mi cuenta"</a> "."</p>
+                        }
+                        .into_any(),
+                    },
+                    None => view! {
+                        <p>
+                            "Cuentas por negocio con roles (dueño, administración, encargado, caja, profesionales, "
+                            "marketing), invitaciones al equipo y registro de auditoría."
+                        </p>
+                        <a class="button" href="/registro">"Creá la cuenta de tu negocio"</a>
+                        " "
+                        <a class="button secondary" href="/ingresar">"Ingresar"</a>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
 
 /// `/`: the welcome page, fully rendered on the server.
 #[component]
@@ -28,10 +63,7 @@ pub fn HomePage() -> impl IntoView {
             </div>
             <div class="card">
                 <h2>"Disponible ahora"</h2>
-                <p>
-                    "El "<a href="/sistema">"estado del sistema"</a>
-                    " muestra en vivo la base de datos, el broker MQTT y los mensajes que envían los equipos."
-                </p>
+                <HomeNext />
             </div>
         </div>
     }

@@ -12,8 +12,18 @@ async fn home_page_is_server_rendered_spanish_html() {
     let html = res.text().await.unwrap();
     assert!(html.contains(r#"<html lang="es-AR""#), "{html}");
     assert!(html.contains("Tu negocio, en un solo lugar"));
-    assert!(html.contains(r#"href="/sistema""#));
+    // A visitor is offered to sign up or in, not the operator's pages.
+    assert!(html.contains(r#"href="/registro""#) && html.contains(r#"href="/ingresar""#));
+    assert!(!html.contains(r#"href="/sistema""#));
     assert!(html.contains(r#"rel="manifest""#));
+}
+
+#[tokio::test]
+async fn home_page_sends_a_member_to_their_business() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = crate::fixtures::business_with_session(&app, "Heladería Polo", "polo@helados.com.ar").await;
+    let html = app.get_as("/", Some(&owner)).await.text().await.unwrap();
+    assert!(html.contains("Heladería Polo") && html.contains(r#"data-testid="go-business""#), "{html}");
 }
 
 #[tokio::test]
