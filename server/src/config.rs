@@ -243,6 +243,7 @@ impl std::fmt::Debug for MailConfig {
         f.debug_struct("MailConfig")
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("from", &self.from)
+            .field("dev_mailbox", &self.dev_mailbox)
             .finish()
     }
 }
