@@ -342,6 +342,12 @@ async fn a_suspended_business_is_refused_until_reinstated() {
     assert!(res.text().await.unwrap().contains("Suspended"));
     app.call("/api/tenancy/set_business_suspended", &[("tenant_id", &tid), ("suspended", "false")], Some(&op)).await;
     assert_eq!(app.call("/api/tenancy/get_business", &[], Some(&owner)).await.status(), 200);
+    // Both decisions are in the business' own audit log.
+    let events: Vec<shared::tenancy::dto::AuditEntry> =
+        app.call("/api/tenancy/list_audit_events", &[], Some(&owner)).await.json().await.unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert!(actions.contains(&"Negocio suspendido por la plataforma"), "{actions:?}");
+    assert!(actions.contains(&"Negocio reactivado por la plataforma"), "{actions:?}");
 }
 
 #[tokio::test]
@@ -454,4 +460,59 @@ async fn long_names_still_get_unique_slugs() {
             app.call("/api/tenancy/get_business", &[], Some(&s)).await.json().await.unwrap();
         assert!(b.slug.len() <= 60 && b.slug.starts_with("panaderia-y-confiteria"), "{}", b.slug);
     }
+}
+
+#[tokio::test]
+async fn an_existing_account_accepts_an_invitation_with_its_own_email_only() {
+    let app = TestApp::spawn().await;
+    let (b, owner) = fixtures::business_with_session(&app, "Óptica Central", "duenia@optica.com.ar").await;
+    let (_, elsewhere) = fixtures::business_with_session(&app, "Kiosco Lejano", "vendedor@kiosco.com.ar").await;
+    let (_, stranger) = fixtures::business_with_session(&app, "Otro Negocio", "intruso@otro.com.ar").await;
+    let res = app
+        .call("/api/tenancy/invite_member", &[("email", "vendedor@kiosco.com.ar"), ("role", "manager")], Some(&owner))
+        .await;
+    assert_eq!(res.status(), 200);
+    let (_, token) = last_mail_token(&app, "vendedor@kiosco.com.ar").await;
+    let preview: shared::tenancy::dto::InvitationPreview =
+        app.call("/api/tenancy/preview_invitation", &[("token", &token)], None).await.json().await.unwrap();
+    assert!(preview.account_exists);
+
+    // Someone else's session cannot take it.
+    let res = app.call("/api/tenancy/accept_invitation", &[("token", &token)], Some(&stranger)).await;
+    assert_eq!(res.status(), 422);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(invalid(&body).1.contains("vendedor@kiosco.com.ar"), "{body}");
+
+    let res = app.call("/api/tenancy/accept_invitation", &[("token", &token)], Some(&elsewhere)).await;
+    assert_eq!(res.status(), 200);
+    let v = viewer(&app, &elsewhere).await.unwrap();
+    assert_eq!(v.businesses.len(), 2);
+    assert_eq!(v.current.map(|c| (c.tenant_id, c.role)), Some((b.tenant_id, Role::Manager)));
+    // Used up.
+    assert_eq!(app.call("/api/tenancy/accept_invitation", &[("token", &token)], Some(&elsewhere)).await.status(), 422);
+}
+
+#[tokio::test]
+async fn a_revoked_invitation_link_stops_working() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = fixtures::business_with_session(&app, "Librería Sur", "libros@sur.com.ar").await;
+    app.call("/api/tenancy/invite_member", &[("email", "nueva@sur.com.ar"), ("role", "viewer")], Some(&owner)).await;
+    let (_, token) = last_mail_token(&app, "nueva@sur.com.ar").await;
+    let open: Vec<shared::tenancy::dto::Invitation> =
+        app.call("/api/tenancy/list_invitations", &[], Some(&owner)).await.json().await.unwrap();
+    let id = open[0].id.to_string();
+    assert_eq!(app.call("/api/tenancy/revoke_invitation", &[("invitation_id", &id)], Some(&owner)).await.status(), 200);
+    let res = app
+        .call(
+            "/api/tenancy/sign_up_invited",
+            &[("token", &token), ("display_name", "Nueva"), ("password", "una frase larga de verdad")],
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let mut conn = app.owner_conn().await;
+    assert!(
+        app::tenancy::db::users::User::by_email(&mut conn, "nueva@sur.com.ar").await.unwrap().is_none(),
+        "no half-made account"
+    );
 }

@@ -5,14 +5,16 @@ use shared::tenancy::dto::SessionEntry;
 
 use crate::error::AppError;
 
-/// The account's open sessions, this one marked.
+/// The account's open sessions: this one first, then the others by start, newest first.
 #[server(prefix = "/api/tenancy", endpoint = "list_my_sessions")]
 pub async fn list_my_sessions() -> Result<Vec<SessionEntry>, AppError> {
     use crate::tenancy::{auth, db::sessions};
     let user = auth::require_login().await?;
     let mut conn = crate::db::conn().await?;
     let tz = crate::state::default_time_zone();
-    let rows = sessions::list(&mut conn, user.user_id).await?;
+    let mut rows = sessions::list(&mut conn, user.user_id).await?;
+    // This browser's session first.
+    rows.sort_by_key(|s| s.id != user.session_id);
     Ok(rows
         .into_iter()
         .map(|s| SessionEntry {

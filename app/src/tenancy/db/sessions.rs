@@ -133,7 +133,8 @@ pub async fn revoke_others(conn: &mut AsyncPgConnection, user_id: i64, keep: Opt
     .await
 }
 
-/// The live sessions of `user_id`, most recent first.
+/// The live sessions of `user_id`, newest first (by start: a stable order, unlike last activity,
+/// so a page and its hydration see the same rows in the same places).
 pub async fn list(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<Vec<SessionRow>> {
     let now = Utc::now();
     sessions::table
@@ -141,7 +142,7 @@ pub async fn list(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<Vec
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(now))
         .filter(sessions::last_seen_at.gt(now - SESSION_IDLE))
-        .order(sessions::last_seen_at.desc())
+        .order((sessions::created_at.desc(), sessions::id.desc()))
         .select(SessionRow::as_select())
         .load(conn)
         .await
