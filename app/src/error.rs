@@ -93,8 +93,22 @@ impl AppError {
 
     /// Sets this error's HTTP status on the current response (server functions and pages) and
     /// returns the error, for `map_err(|e| ... .reply())`.
+    ///
+    /// Not for a plain HTML form post (no JavaScript): server functions answer those with a
+    /// redirect back to the form carrying the error in the URL, which a 4xx status would break.
     pub fn reply(self) -> Self {
-        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        use leptos::prelude::use_context;
+        let plain_form_post = use_context::<http::request::Parts>().is_some_and(|parts| {
+            parts.method == http::Method::POST
+                && parts
+                    .headers
+                    .get(http::header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|accept| accept.contains("text/html"))
+        });
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+            && !plain_form_post
+        {
             response.set_status(self.status());
         }
         self

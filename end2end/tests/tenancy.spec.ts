@@ -189,3 +189,13 @@ test('pages hydrate under the CSP without console errors', async ({ page }, test
   }
   expect(errors).toEqual([]);
 });
+
+test('without JavaScript a refused login still says why, next to the field', async ({ page }, testInfo) => {
+  test.skip(hasJs(testInfo), 'the no-JS path: the error comes back in the redirect');
+  await page.goto('/ingresar');
+  await page.getByLabel('Correo electrónico').fill('nadie-nojs@ejemplo.com.ar');
+  await page.getByLabel('Contraseña').fill('cualquier cosa 1');
+  await page.getByRole('button', { name: 'Ingresar' }).click();
+  await expect(page).toHaveURL(/\/ingresar/);
+  await expect(page.getByTestId('error-password')).toHaveText('El correo o la contraseña no son correctos.');
+});

@@ -6,13 +6,25 @@ use server_fn::ServerFn;
 
 use crate::error::AppError;
 
-/// The error of an action's last run, if it failed.
+/// The error of an action's last run, if it failed. Without JavaScript a refused form comes back
+/// as a redirect to the page with the error in the URL (`__path`, `__err`): that error is shown
+/// too, so the message is next to its field either way.
 pub fn action_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
 where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
 {
-    Signal::derive(move || action.value().get().and_then(Result::err))
+    let query = leptos_router::hooks::use_query_map();
+    Signal::derive(move || {
+        action.value().get().and_then(Result::err).or_else(|| {
+            let query = query.read();
+            let from_this_form = query.get("__path").as_deref() == Some(S::PATH);
+            from_this_form
+                .then(|| query.get("__err"))
+                .flatten()
+                .map(|e| server_fn::error::ServerFnUrlError::<AppError>::decode_err(&e))
+        })
+    })
 }
 
 /// Whether an action's last run succeeded.
