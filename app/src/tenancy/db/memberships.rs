@@ -60,6 +60,25 @@ pub struct MembershipOf {
     pub suspended_at: Option<DateTime<Utc>>,
 }
 
+/// The columns of a [`MembershipOf`], in its field order.
+const MEMBERSHIP_OF: (
+    memberships::id,
+    memberships::tenant_id,
+    memberships::role,
+    tenants::name,
+    tenants::rubro,
+    tenants::time_zone,
+    tenants::suspended_at,
+) = (
+    memberships::id,
+    memberships::tenant_id,
+    memberships::role,
+    tenants::name,
+    tenants::rubro,
+    tenants::time_zone,
+    tenants::suspended_at,
+);
+
 /// Adds a member (sign-up, accepted invitation). The caller has entered that tenant.
 pub async fn create(conn: &mut AsyncPgConnection, new: &NewMembership<'_>) -> QueryResult<i64> {
     diesel::insert_into(memberships::table).values(new).returning(memberships::id).get_result(conn).await
@@ -75,15 +94,7 @@ pub async fn of_user_in(
         .inner_join(tenants::table)
         .filter(memberships::user_id.eq(user_id))
         .filter(memberships::tenant_id.eq(tenant_id))
-        .select((
-            memberships::id,
-            memberships::tenant_id,
-            memberships::role,
-            tenants::name,
-            tenants::rubro,
-            tenants::time_zone,
-            tenants::suspended_at,
-        ))
+        .select(MEMBERSHIP_OF)
         .first(conn)
         .await
         .optional()
@@ -95,20 +106,13 @@ pub async fn all_of_user(conn: &mut AsyncPgConnection, user_id: i64) -> QueryRes
         .inner_join(tenants::table)
         .filter(memberships::user_id.eq(user_id))
         .order(tenants::name.asc())
-        .select((
-            memberships::id,
-            memberships::tenant_id,
-            memberships::role,
-            tenants::name,
-            tenants::rubro,
-            tenants::time_zone,
-            tenants::suspended_at,
-        ))
+        .select(MEMBERSHIP_OF)
         .load(conn)
         .await
 }
 
-fn member_columns() -> (
+/// The columns of a [`MemberRow`], in its field order.
+const MEMBER_COLUMNS: (
     memberships::id,
     memberships::user_id,
     memberships::role,
@@ -117,18 +121,16 @@ fn member_columns() -> (
     memberships::is_professional,
     memberships::created_at,
     users::email,
-) {
-    (
-        memberships::id,
-        memberships::user_id,
-        memberships::role,
-        memberships::display_name,
-        memberships::phone,
-        memberships::is_professional,
-        memberships::created_at,
-        users::email,
-    )
-}
+) = (
+    memberships::id,
+    memberships::user_id,
+    memberships::role,
+    memberships::display_name,
+    memberships::phone,
+    memberships::is_professional,
+    memberships::created_at,
+    users::email,
+);
 
 /// The scope's members, owners first, then by name.
 pub async fn list(conn: &mut AsyncPgConnection, scope: &TenantScope) -> QueryResult<Vec<MemberRow>> {
@@ -136,7 +138,7 @@ pub async fn list(conn: &mut AsyncPgConnection, scope: &TenantScope) -> QueryRes
         .inner_join(users::table)
         .filter(memberships::tenant_id.eq(scope.tenant_id()))
         .order((memberships::role.ne(Role::Owner.code()), memberships::display_name.asc(), memberships::id.asc()))
-        .select(member_columns())
+        .select(MEMBER_COLUMNS)
         .load(conn)
         .await
 }
@@ -147,7 +149,7 @@ pub async fn get(conn: &mut AsyncPgConnection, scope: &TenantScope, id: i64) -> 
         .inner_join(users::table)
         .filter(memberships::tenant_id.eq(scope.tenant_id()))
         .filter(memberships::id.eq(id))
-        .select(member_columns())
+        .select(MEMBER_COLUMNS)
         .first(conn)
         .await
 }
