@@ -181,7 +181,7 @@ pub fn ErrorNotice(
             // Back to this page after signing in.
             let here = leptos_router::hooks::use_location();
             let next = format!("{}{}", here.pathname.get_untracked(), here.search.get_untracked());
-            let href = format!("/ingresar?next={}", percent_encode(&next));
+            let href = super::login_href(&next);
             view! {
                 <p>"Tenés que iniciar sesión para ver esta página."</p>
                 <a class="button" href=href>"Ingresar"</a>
@@ -196,14 +196,4 @@ pub fn ErrorNotice(
         e => view! { <p>{e.to_string()}</p> }.into_any(),
     };
     view! { <div class="card notice" role="alert">{body}</div> }
-}
-
-/// Percent-encodes `s` for a query parameter (unreserved characters and `/` stay as they are).
-pub fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => char::from(b).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 use shared::mqtt_topic::{matches, parse_optional_filter};
 use shared::system::{BrokerMode, RECENT_MESSAGES, ReceivedMessage, StatusEvent, SystemStatus, format_hundredths};
 
-use crate::components::{HealthBadge, StatCard};
+use crate::components::{HealthBadge, StatCard, encode_query_value};
 use crate::system::api::get_system_status;
 use crate::system::components::MessageTable;
 
@@ -148,20 +148,6 @@ fn LiveStatus(initial: SystemStatus, filter: Option<String>) -> impl IntoView {
     }
 }
 
-/// Percent-encodes a query value (MQTT filters hold `#`, `+` and `/`).
-fn encode_query_value(value: &str) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
-}
-
 /// `3 h 05 min`, `12 min`, `40 s`.
 fn format_uptime(secs: u64) -> String {
     match secs {
@@ -245,12 +231,6 @@ fn follow_events(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn query_values_are_percent_encoded() {
-        assert_eq!(encode_query_value("carniceria/+/temp #"), "carniceria%2F%2B%2Ftemp%20%23");
-        assert_eq!(encode_query_value("cámara"), "c%C3%A1mara");
-    }
 
     #[test]
     fn a_snapshot_replaces_the_list_through_the_filter() {

@@ -49,7 +49,7 @@ pub fn InvitationPage() -> impl IntoView {
                                 }.into_any(),
                                 None if p.account_exists => {
                                     let next = format!("/invitacion?token={}", token.get_untracked());
-                                    let href = format!("/ingresar?next={}", crate::components::percent_encode(&next));
+                                    let href = crate::components::login_href(&next);
                                     view! {
                                         <p>"Ya tenés cuenta en Mostrador: ingresá para aceptarla."</p>
                                         <a class="button" href=href>"Ingresar"</a>
