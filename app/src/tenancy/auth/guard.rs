@@ -90,8 +90,7 @@ impl TenantScope {
 
     /// Sets `app.tenant_id` and `app.user_id` for the rest of the caller's transaction.
     pub async fn enter(&self, conn: &mut AsyncPgConnection) -> diesel::QueryResult<()> {
-        set_config(conn, "app.tenant_id", &self.tenant_id.to_string()).await?;
-        set_config(conn, "app.user_id", &self.user_id.to_string()).await
+        enter_tenant_as(conn, self.tenant_id, self.user_id).await
     }
 
     /// The scope of a member who just joined (sign-up, accepted invitation): built by the
@@ -129,6 +128,17 @@ impl OperatorScope {
         set_config(conn, "app.operator", "on").await?;
         set_config(conn, "app.user_id", &self.user_id.to_string()).await
     }
+}
+
+/// `app.tenant_id` and `app.user_id` for the rest of the transaction, in one round trip (every
+/// request does it).
+async fn enter_tenant_as(conn: &mut AsyncPgConnection, tenant_id: i64, user_id: i64) -> diesel::QueryResult<()> {
+    diesel::sql_query("SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)")
+        .bind::<Text, _>(tenant_id.to_string())
+        .bind::<Text, _>(user_id.to_string())
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 /// `set_config(name, value, true)`: local to the current transaction.
@@ -185,8 +195,7 @@ pub async fn require(permission: Permission) -> Result<TenantScope, AppError> {
     let user = current_session(&mut conn).await?.ok_or_else(|| AppError::Unauthenticated.reply())?;
     let tenant_id = user.current_tenant_id.ok_or_else(|| AppError::Forbidden.reply())?;
     conn.transaction(async |conn| {
-        set_config(conn, "app.user_id", &user.user_id.to_string()).await?;
-        set_config(conn, "app.tenant_id", &tenant_id.to_string()).await?;
+        enter_tenant_as(conn, tenant_id, user.user_id).await?;
         let membership =
             memberships::of_user_in(conn, user.user_id, tenant_id).await?.ok_or_else(|| AppError::Forbidden.reply())?;
         if membership.suspended_at.is_some() {
@@ -203,7 +212,9 @@ pub async fn require(permission: Permission) -> Result<TenantScope, AppError> {
             role,
             time_zone: membership.time_zone,
         };
-        Tenant::touch(conn, &scope).await?;
+        if chrono::Utc::now() - membership.last_activity_at >= Tenant::TOUCH_EVERY {
+            Tenant::touch(conn, &scope).await?;
+        }
         Ok(scope)
     })
     .await

@@ -58,6 +58,7 @@ pub struct MembershipOf {
     pub rubro: String,
     pub time_zone: String,
     pub suspended_at: Option<DateTime<Utc>>,
+    pub last_activity_at: DateTime<Utc>,
 }
 
 /// The columns of a [`MembershipOf`], in its field order.
@@ -69,6 +70,7 @@ const MEMBERSHIP_OF: (
     tenants::rubro,
     tenants::time_zone,
     tenants::suspended_at,
+    tenants::last_activity_at,
 ) = (
     memberships::id,
     memberships::tenant_id,
@@ -77,6 +79,7 @@ const MEMBERSHIP_OF: (
     tenants::rubro,
     tenants::time_zone,
     tenants::suspended_at,
+    tenants::last_activity_at,
 );
 
 /// Adds a member (sign-up, accepted invitation). The caller has entered that tenant.

@@ -100,9 +100,13 @@ impl Tenant {
             .await
     }
 
-    /// Notes activity in the scope's business, at most once a minute.
+    /// How often a business' last activity is written (one write per request would make every
+    /// page view a write).
+    pub const TOUCH_EVERY: chrono::Duration = chrono::Duration::minutes(1);
+
+    /// Notes activity in the scope's business, at most once every [`Self::TOUCH_EVERY`].
     pub async fn touch(conn: &mut AsyncPgConnection, scope: &TenantScope) -> QueryResult<()> {
-        let minute_ago = Utc::now() - chrono::Duration::minutes(1);
+        let minute_ago = Utc::now() - Self::TOUCH_EVERY;
         diesel::update(tenants::table.find(scope.tenant_id()).filter(tenants::last_activity_at.lt(minute_ago)))
             .set(tenants::last_activity_at.eq(diesel::dsl::now))
             .execute(conn)
