@@ -6,6 +6,7 @@
 extern crate alloc;
 
 pub mod money;
+pub mod iot;
 pub mod mqtt_topic;
 pub mod rate;
 pub mod system;
