@@ -24,6 +24,76 @@ diesel::table! {
 }
 
 diesel::table! {
+    device_commands (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        device_id -> Int8,
+        seq -> Int8,
+        relay -> Nullable<Int2>,
+        command -> Jsonb,
+        requested_by -> Nullable<Int8>,
+        status -> Text,
+        attempts -> Int4,
+        created_at -> Timestamptz,
+        next_attempt_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        done_at -> Nullable<Timestamptz>,
+        relay_on -> Nullable<Bool>,
+    }
+}
+
+diesel::table! {
+    device_events (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        device_id -> Int8,
+        kind -> Text,
+        at -> Timestamptz,
+        detail -> Jsonb,
+    }
+}
+
+diesel::table! {
+    device_latest (device_id, kind, channel) {
+        tenant_id -> Int8,
+        device_id -> Int8,
+        kind -> Int2,
+        channel -> Int2,
+        value -> Int4,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    devices (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        uid -> Text,
+        name -> Text,
+        location -> Text,
+        secret -> Nullable<Bytea>,
+        revoked_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        seq_upto -> Int8,
+        seq_above -> Int8,
+        command_seq -> Int8,
+        last_seen_at -> Nullable<Timestamptz>,
+        booted_at -> Nullable<Timestamptz>,
+        firmware -> Nullable<Text>,
+        rssi -> Nullable<Int2>,
+        relay_count -> Int2,
+        frames_ok -> Int8,
+        frames_duplicate -> Int8,
+        rejected_mac -> Int8,
+        rejected_malformed -> Int8,
+        rejected_values -> Int8,
+        last_problem -> Nullable<Text>,
+        last_problem_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     email_tokens (token_hash) {
         token_hash -> Text,
         user_id -> Int8,
@@ -88,6 +158,51 @@ diesel::table! {
 }
 
 diesel::table! {
+    reading_hours (device_id, kind, channel, bucket) {
+        tenant_id -> Int8,
+        device_id -> Int8,
+        kind -> Int2,
+        channel -> Int2,
+        bucket -> Timestamptz,
+        n -> Int4,
+        total -> Int8,
+        min_value -> Int4,
+        max_value -> Int4,
+    }
+}
+
+diesel::table! {
+    reading_minutes (device_id, kind, channel, bucket) {
+        tenant_id -> Int8,
+        device_id -> Int8,
+        kind -> Int2,
+        channel -> Int2,
+        bucket -> Timestamptz,
+        n -> Int4,
+        total -> Int8,
+        min_value -> Int4,
+        max_value -> Int4,
+    }
+}
+
+diesel::table! {
+    reading_rollup_dirty (device_id, kind, channel, bucket) {
+        device_id -> Int8,
+        kind -> Int2,
+        channel -> Int2,
+        bucket -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    reading_rollup_progress (id) {
+        id -> Int2,
+        minutes_until -> Timestamptz,
+        hours_until -> Timestamptz,
+    }
+}
+
+diesel::table! {
     server_instances (id) {
         id -> Text,
         hostname -> Text,
@@ -145,6 +260,8 @@ diesel::table! {
 diesel::joinable!(account_events -> users (user_id));
 diesel::joinable!(audit_events -> tenants (tenant_id));
 diesel::joinable!(audit_events -> users (actor_id));
+diesel::joinable!(device_commands -> users (requested_by));
+diesel::joinable!(devices -> tenants (tenant_id));
 diesel::joinable!(email_tokens -> users (user_id));
 diesel::joinable!(invitations -> tenants (tenant_id));
 diesel::joinable!(memberships -> tenants (tenant_id));
@@ -155,11 +272,19 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     account_events,
     audit_events,
+    device_commands,
+    device_events,
+    device_latest,
+    devices,
     email_tokens,
     invitations,
     login_attempts,
     mail_outbox,
     memberships,
+    reading_hours,
+    reading_minutes,
+    reading_rollup_dirty,
+    reading_rollup_progress,
     server_instances,
     sessions,
     tenants,
