@@ -7,6 +7,7 @@
 
 pub mod components;
 pub mod error;
+pub mod iot;
 pub mod shell;
 pub mod system;
 pub mod tenancy;

@@ -22,6 +22,8 @@ pub struct AppState {
     pub auth: crate::tenancy::auth::AuthSettings,
     /// The installation's time zone (the operator's pages; businesses have their own).
     pub time_zone: chrono_tz::Tz,
+    /// The MQTT broker address nodes are provisioned with (`mqtt://host:port`).
+    pub broker_url: String,
 }
 
 /// The installation's time zone name, from the request's state (Buenos Aires outside a request).

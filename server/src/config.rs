@@ -19,6 +19,8 @@ pub struct Config {
     pub mqtt: MqttConfig,
     /// Outgoing mail.
     pub mail: MailConfig,
+    /// Devices and ingest.
+    pub iot: crate::iot::IotConfig,
     /// Demo accounts and businesses at start-up (`APP_DEMO__SEED`, default false; the run
     /// script turns it on).
     pub demo_seed: bool,
@@ -92,6 +94,9 @@ pub struct MqttConfig {
     /// Client id prefix of the server's own MQTT client (`APP_MQTT__CLIENT_ID`); a per-process
     /// suffix keeps several servers from kicking each other off.
     pub client_id: String,
+    /// Extra users the embedded broker accepts besides devices and the server itself
+    /// (`APP_MQTT__EXTRA_USERS`, `user:password,user2:password2`): tools, integrations, tests.
+    pub extra_users: Vec<(String, String)>,
 }
 
 /// The database the run script's private cluster serves.
@@ -154,6 +159,17 @@ impl Config {
                 port_v5: parse_or("APP_MQTT__PORT_V5", get("APP_MQTT__PORT_V5"), "1884")?,
                 topics,
                 client_id: get("APP_MQTT__CLIENT_ID").unwrap_or_else(|| "mostrador-server".into()),
+                extra_users: parse_users(get("APP_MQTT__EXTRA_USERS").as_deref().unwrap_or_default())?,
+            },
+            iot: crate::iot::IotConfig {
+                workers: parse_or("APP_IOT__WORKERS", get("APP_IOT__WORKERS"), "2")?,
+                retention_days: parse_or("APP_IOT__RETENTION_DAYS", get("APP_IOT__RETENTION_DAYS"), "400")?,
+                shared_subscription: parse_or(
+                    "APP_IOT__SHARED_SUBSCRIPTION",
+                    get("APP_IOT__SHARED_SUBSCRIPTION"),
+                    "true",
+                )?,
+                broker_url: get("APP_IOT__BROKER_URL"),
             },
             mail: MailConfig {
                 smtp_url: get("APP_MAIL__SMTP_URL"),
@@ -171,11 +187,32 @@ impl Config {
         if config.mail.from.parse::<lettre::message::Mailbox>().is_err() {
             bail!("APP_MAIL__FROM: `{}` is not a mailbox (Name <address>)", config.mail.from);
         }
+        if !(1..=3650).contains(&config.iot.retention_days) {
+            bail!("APP_IOT__RETENTION_DAYS must be between 1 and 3650");
+        }
+        if !(1..=64).contains(&config.iot.workers) {
+            bail!("APP_IOT__WORKERS must be between 1 and 64");
+        }
         if config.database.pool_size == 0 {
             bail!("APP_DATABASE__POOL_SIZE must be at least 1");
         }
         Ok(config)
     }
+}
+
+/// `user:password,user2:password2`.
+fn parse_users(raw: &str) -> anyhow::Result<Vec<(String, String)>> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|pair| {
+            let (user, pass) = pair.split_once(':').context("APP_MQTT__EXTRA_USERS: each entry is user:password")?;
+            if user.is_empty() || pass.is_empty() || shared::iot::wire::is_device_id(user) {
+                bail!("APP_MQTT__EXTRA_USERS: `{user}` is not a usable user name (empty, or shaped like a device id)");
+            }
+            Ok((user.to_owned(), pass.to_owned()))
+        })
+        .collect()
 }
 
 /// `scheme://host[:port]` of `APP_HTTP__PUBLIC_URL` (a path or a default port is dropped: the
@@ -234,6 +271,7 @@ impl std::fmt::Debug for MqttConfig {
             .field("port_v5", &self.port_v5)
             .field("topics", &self.topics)
             .field("client_id", &self.client_id)
+            .field("extra_users", &self.extra_users.iter().map(|(u, _)| u).collect::<Vec<_>>())
             .finish()
     }
 }
@@ -255,6 +293,7 @@ impl std::fmt::Debug for Config {
             .field("database", &self.database)
             .field("mqtt", &self.mqtt)
             .field("mail", &self.mail)
+            .field("iot", &self.iot)
             .field("demo_seed", &self.demo_seed)
             .field("time_zone", &self.time_zone)
             .finish()

@@ -75,7 +75,7 @@ async fn prune(state: &AppState) {
 }
 
 /// Runs `job` now and then every `period` until `shutdown`.
-async fn every<F, Fut>(period: Duration, shutdown: CancellationToken, job: F)
+pub async fn every<F, Fut>(period: Duration, shutdown: CancellationToken, job: F)
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = ()>,

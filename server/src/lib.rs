@@ -9,6 +9,7 @@
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod iot;
 pub mod jobs;
 pub mod mail;
 pub mod mqtt;
@@ -40,6 +41,7 @@ pub struct Application {
     security: http::SecurityPolicy,
     shutdown: CancellationToken,
     tasks: TaskTracker,
+    ingest: Arc<iot::IngestStats>,
 }
 
 impl Application {
@@ -61,19 +63,50 @@ impl Application {
         let shutdown = CancellationToken::new();
         let tasks = TaskTracker::new();
 
+        let server_id = server_id();
+        // The embedded broker lets in devices (checked against the registry), this server's
+        // own clients (a password made up at start-up) and the configured extra users.
+        let service_user = format!("{}-{}", config.mqtt.client_id, short_suffix(&server_id));
+        let service_password = app::tenancy::auth::new_token();
+        let mut users: std::collections::HashMap<String, String> = config.mqtt.extra_users.iter().cloned().collect();
+        users.insert(service_user.clone(), service_password.clone());
+        let (registry, misses) = iot::Registry::new(iot::ServiceUsers(users));
+
         let (broker, target) = match &config.mqtt.url {
             Some(url) => (None, ClientTarget::from_url(url)?),
             None => {
-                let broker =
-                    EmbeddedBroker::start(config.mqtt.bind, config.mqtt.port_v4, config.mqtt.port_v5, monitor.clone())?;
+                let broker = EmbeddedBroker::start(
+                    config.mqtt.bind,
+                    config.mqtt.port_v4,
+                    config.mqtt.port_v5,
+                    monitor.clone(),
+                    registry.clone(),
+                )?;
                 let host =
                     if broker.v4.ip().is_unspecified() { "127.0.0.1".into() } else { broker.v4.ip().to_string() };
-                let target = ClientTarget { host, port: broker.v4.port(), credentials: None, external: false };
+                let target = ClientTarget {
+                    host,
+                    port: broker.v4.port(),
+                    credentials: Some((service_user.clone(), service_password)),
+                    external: false,
+                };
                 (Some(broker), target)
             }
         };
 
-        let server_id = server_id();
+        if let Err(e) = iot::jobs::prepare_partitions(&pool, config.iot.retention_days).await {
+            anyhow::bail!("preparing the readings partitions: {e}");
+        }
+        let ingest = iot::start(
+            &tasks,
+            &config.iot,
+            registry,
+            misses,
+            pool.clone(),
+            target.clone(),
+            format!("{}-ingest-{}", config.mqtt.client_id, short_suffix(&server_id)),
+            shutdown.clone(),
+        );
         tasks.spawn(mqtt::run_client(
             target,
             format!("{}-{}", config.mqtt.client_id, short_suffix(&server_id)),
@@ -105,10 +138,11 @@ impl Application {
             dev_reload: (leptos_options.env == Env::DEV)
                 .then(|| format!("ws://{}:{}", leptos_options.site_addr.ip(), leptos_options.reload_port)),
         };
-        let state = AppState { pool, monitor, leptos_options, auth, time_zone: config.time_zone };
+        let broker_url = config.iot.broker_url.clone().unwrap_or_else(|| node_broker_url(&config, broker.as_ref()));
+        let state = AppState { pool, monitor, leptos_options, auth, time_zone: config.time_zone, broker_url };
 
         jobs::spawn_all(&tasks, &state, &server_id, mode, mail, shutdown.clone());
-        Ok(Self { listener, state, broker, server_id, security, shutdown, tasks })
+        Ok(Self { listener, state, broker, server_id, security, shutdown, tasks, ingest })
     }
 
     /// The bound HTTP address (the real port when 0 was asked for).
@@ -119,6 +153,11 @@ impl Application {
     /// The embedded broker's listeners, if it runs.
     pub fn embedded_broker(&self) -> Option<EmbeddedBroker> {
         self.broker
+    }
+
+    /// This server's ingest counters.
+    pub fn ingest_stats(&self) -> Arc<iot::IngestStats> {
+        self.ingest.clone()
     }
 
     /// The shared state (tests read the monitor and the pool through it).
@@ -253,6 +292,30 @@ fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
         .site_addr(addr)
         .env(env)
         .build()
+}
+
+/// The broker address nodes get in their QR code when `APP_IOT__BROKER_URL` is not set: the
+/// embedded broker's MQTT 5 port (the ESP32 client speaks MQTT 5) on the public host, or the
+/// external broker's host and port.
+fn node_broker_url(config: &Config, broker: Option<&EmbeddedBroker>) -> String {
+    let public_host = config
+        .http
+        .public_url
+        .as_deref()
+        .and_then(|u| url::Url::parse(u).ok())
+        .and_then(|u| u.host_str().map(str::to_owned));
+    match (broker, &config.mqtt.url) {
+        (Some(b), _) => {
+            let host = public_host.unwrap_or_else(|| {
+                if b.v5.ip().is_unspecified() { "127.0.0.1".into() } else { b.v5.ip().to_string() }
+            });
+            format!("mqtt://{host}:{}", b.v5.port())
+        }
+        (None, Some(url)) => ClientTarget::from_url(url)
+            .map(|t| format!("mqtt://{}:{}", t.host, t.port))
+            .unwrap_or_else(|_| "mqtt://127.0.0.1:1883".into()),
+        (None, None) => "mqtt://127.0.0.1:1883".into(),
+    }
 }
 
 /// `hostname:pid:random`: unique per process, readable in the servers table.

@@ -27,13 +27,19 @@ pub struct EmbeddedBroker {
 impl EmbeddedBroker {
     /// Starts the broker on `bind` with the given ports (0 picks a free one), and a task that
     /// reports its connected-client count to `monitor`.
-    pub fn start(bind: IpAddr, port_v4: u16, port_v5: u16, monitor: Arc<SystemMonitor>) -> anyhow::Result<Self> {
+    pub fn start(
+        bind: IpAddr,
+        port_v4: u16,
+        port_v5: u16,
+        monitor: Arc<SystemMonitor>,
+        registry: Arc<crate::iot::Registry>,
+    ) -> anyhow::Result<Self> {
         let v4 = reserve(bind, port_v4).context("MQTT 3.1.1 port (APP_MQTT__PORT_V4)")?;
         let v5 = reserve(bind, port_v5).context("MQTT 5 port (APP_MQTT__PORT_V5)")?;
         if v4 == v5 {
             bail!("APP_MQTT__PORT_V4 and APP_MQTT__PORT_V5 must differ");
         }
-        let mut broker = Broker::new(config(v4, v5)?);
+        let mut broker = Broker::new(config(v4, v5, &registry)?);
         let meters = broker.meters().context("rumqttd meters link")?;
         std::thread::Builder::new()
             .name("mqtt-broker".into())
@@ -85,25 +91,24 @@ fn wait_listening(addr: SocketAddr) -> anyhow::Result<()> {
     Err(last.map_or_else(|| anyhow::anyhow!("no answer"), anyhow::Error::from))
 }
 
-fn config(v4: SocketAddr, v5: SocketAddr) -> anyhow::Result<Config> {
+fn config(v4: SocketAddr, v5: SocketAddr, registry: &Arc<crate::iot::Registry>) -> anyhow::Result<Config> {
     let listener = |name: &str, listen: SocketAddr| {
-        (
-            name.to_owned(),
-            ServerSettings {
-                name: name.to_owned(),
-                listen,
-                tls: None,
-                next_connection_delay_ms: 1,
-                connections: ConnectionSettings {
-                    connection_timeout_ms: 5_000,
-                    max_payload_size: MAX_PAYLOAD_BYTES,
-                    max_inflight_count: 100,
-                    auth: None,
-                    external_auth: None,
-                    dynamic_filters: true,
-                },
-            },
-        )
+        let mut connections = ConnectionSettings {
+            connection_timeout_ms: 5_000,
+            max_payload_size: MAX_PAYLOAD_BYTES,
+            max_inflight_count: 100,
+            auth: None,
+            external_auth: None,
+            dynamic_filters: true,
+        };
+        // Every connection is checked against the device registry (from memory; misses are
+        // asked of the server's runtime, never on the broker's).
+        let registry = registry.clone();
+        connections.set_auth_handler(move |client_id: String, user: String, pass: String| {
+            let registry = registry.clone();
+            async move { registry.authenticate(&client_id, &user, &pass).await }
+        });
+        (name.to_owned(), ServerSettings { name: name.to_owned(), listen, tls: None, next_connection_delay_ms: 1, connections })
     };
     // MetricSettings has private fields: serde is the only way to build it. rumqttd's timer
     // needs both kinds configured.

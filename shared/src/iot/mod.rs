@@ -2,6 +2,7 @@
 //! [`frame`]), the server's record of committed frames ([`replay`]) and the node's behaviour
 //! as a sans-IO state machine ([`node`]) shared by the firmware, the simulator and the tests.
 
+pub mod dto;
 pub mod frame;
 pub mod node;
 pub mod replay;

@@ -64,10 +64,13 @@ impl Role {
         match self {
             Self::Owner => true,
             Self::Admin => !matches!(permission, P::OwnersManage),
-            Self::Manager => matches!(permission, P::BusinessView | P::MembersView),
-            Self::Cashier | Self::Professional | Self::Marketing | Self::Viewer => {
-                matches!(permission, P::BusinessView)
+            // A manager runs the shop floor: sees the team, watches and switches equipment.
+            Self::Manager => {
+                matches!(permission, P::BusinessView | P::MembersView | P::DevicesView | P::DevicesOperate)
             }
+            // The counter and the viewer watch the cold rooms; nobody else needs them.
+            Self::Cashier | Self::Viewer => matches!(permission, P::BusinessView | P::DevicesView),
+            Self::Professional | Self::Marketing => matches!(permission, P::BusinessView),
         }
     }
 
@@ -95,17 +98,26 @@ pub enum Permission {
     OwnersManage,
     /// Read the audit log of security events.
     AuditView,
+    /// See devices, their live values and charts; export readings.
+    DevicesView,
+    /// Switch relays.
+    DevicesOperate,
+    /// Add devices, rotate or revoke their secrets, rename them.
+    DevicesManage,
 }
 
 impl Permission {
     /// Every permission, for tables and tests.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 9] = [
         Self::BusinessView,
         Self::BusinessEdit,
         Self::MembersView,
         Self::MembersManage,
         Self::OwnersManage,
         Self::AuditView,
+        Self::DevicesView,
+        Self::DevicesOperate,
+        Self::DevicesManage,
     ];
 }
 
@@ -128,7 +140,17 @@ mod tests {
             assert!(Role::Owner.allows(p), "{p:?}");
         }
         let viewer: alloc::vec::Vec<_> = Permission::ALL.into_iter().filter(|p| Role::Viewer.allows(*p)).collect();
-        assert_eq!(viewer, [Permission::BusinessView]);
+        assert_eq!(viewer, [Permission::BusinessView, Permission::DevicesView]);
+    }
+
+    #[test]
+    fn only_owners_and_admins_manage_devices_and_managers_switch_relays() {
+        let managing: alloc::vec::Vec<_> = Role::ALL.into_iter().filter(|r| r.allows(Permission::DevicesManage)).collect();
+        assert_eq!(managing, [Role::Owner, Role::Admin]);
+        assert!(Role::Manager.allows(Permission::DevicesOperate));
+        assert!(!Role::Cashier.allows(Permission::DevicesOperate));
+        assert!(Role::Cashier.allows(Permission::DevicesView));
+        assert!(!Role::Marketing.allows(Permission::DevicesView));
     }
 
     #[test]

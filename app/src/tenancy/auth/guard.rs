@@ -153,7 +153,11 @@ pub(crate) async fn set_config(conn: &mut AsyncPgConnection, name: &str, value: 
 
 /// The session behind the request's cookie, if it is live. Records its activity.
 pub async fn current_session(conn: &mut AsyncPgConnection) -> Result<Option<SessionUser>, AppError> {
-    let Some(token) = super::session_token() else { return Ok(None) };
+    session_of_token(conn, super::session_token()).await
+}
+
+async fn session_of_token(conn: &mut AsyncPgConnection, token: Option<String>) -> Result<Option<SessionUser>, AppError> {
+    let Some(token) = token else { return Ok(None) };
     let Some(session) = ActiveSession::find(conn, &super::token_hash(&token)).await? else { return Ok(None) };
     session.touch(conn).await?;
     Ok(Some(SessionUser {
@@ -193,6 +197,24 @@ pub async fn require_operator() -> Result<OperatorScope, AppError> {
 pub async fn require(permission: Permission) -> Result<TenantScope, AppError> {
     let mut conn = crate::db::conn().await?;
     let user = current_session(&mut conn).await?.ok_or_else(|| AppError::Unauthenticated.reply())?;
+    scope_for(&mut conn, user, permission).await
+}
+
+/// [`require`] for plain axum handlers (downloads, streams), which run outside Leptos'
+/// context: the session comes from `headers`' cookie.
+pub async fn require_from_headers(
+    pool: &crate::db::DbPool,
+    headers: &http::HeaderMap,
+    permission: Permission,
+) -> Result<TenantScope, AppError> {
+    let mut conn = pool.get().await.map_err(AppError::unavailable)?;
+    let user = session_of_token(&mut conn, super::session_token_from(headers))
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    scope_for(&mut conn, user, permission).await
+}
+
+async fn scope_for(conn: &mut AsyncPgConnection, user: SessionUser, permission: Permission) -> Result<TenantScope, AppError> {
     let tenant_id = user.current_tenant_id.ok_or_else(|| AppError::Forbidden.reply())?;
     conn.transaction(async |conn| {
         enter_tenant_as(conn, tenant_id, user.user_id).await?;

@@ -1,0 +1,197 @@
+//! The device registry: creating devices with their secret, rotating and revoking secrets,
+//! listing them for a business, and the keys the broker and the ingest check against.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::schema::devices;
+use crate::tenancy::auth::TenantScope;
+
+/// What the broker and the ingest need to know about a device.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = devices)]
+pub struct DeviceKeyRow {
+    /// Internal id.
+    pub id: i64,
+    /// Its business.
+    pub tenant_id: i64,
+    /// Public id (MQTT username).
+    pub uid: String,
+    /// HMAC key; `None` once revoked.
+    pub secret: Option<Vec<u8>>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl DeviceKeyRow {
+    /// The device with public id `uid` (ingest/broker context: call [`super::enter_system`]).
+    pub async fn by_uid(conn: &mut AsyncPgConnection, uid: &str) -> QueryResult<Option<Self>> {
+        devices::table.filter(devices::uid.eq(uid)).select(Self::as_select()).first(conn).await.optional()
+    }
+
+    /// Devices changed at or after `since` (all when `None`), for the broker's cache.
+    pub async fn changed_since(conn: &mut AsyncPgConnection, since: Option<DateTime<Utc>>) -> QueryResult<Vec<Self>> {
+        let mut q = devices::table.select(Self::as_select()).order(devices::updated_at.asc()).into_boxed();
+        if let Some(since) = since {
+            q = q.filter(devices::updated_at.ge(since));
+        }
+        q.load(conn).await
+    }
+}
+
+/// A device as its business sees it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = devices)]
+pub struct Device {
+    /// Internal id.
+    pub id: i64,
+    /// Public id.
+    pub uid: String,
+    /// Name people gave it.
+    pub name: String,
+    /// Where it is.
+    pub location: String,
+    /// When it was revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Added.
+    pub created_at: DateTime<Utc>,
+    /// Last valid frame.
+    pub last_seen_at: Option<DateTime<Utc>>,
+    /// Last boot.
+    pub booted_at: Option<DateTime<Utc>>,
+    /// Firmware version.
+    pub firmware: Option<String>,
+    /// Wi-Fi signal.
+    pub rssi: Option<i16>,
+    /// Relays fitted.
+    pub relay_count: i16,
+    /// Frames stored.
+    pub frames_ok: i64,
+    /// Frames received again.
+    pub frames_duplicate: i64,
+    /// Refused: bad MAC.
+    pub rejected_mac: i64,
+    /// Refused: malformed.
+    pub rejected_malformed: i64,
+    /// Refused: values out of range.
+    pub rejected_values: i64,
+    /// Last refusal's reason.
+    pub last_problem: Option<String>,
+    /// Last refusal's time.
+    pub last_problem_at: Option<DateTime<Utc>>,
+}
+
+/// A new device.
+#[derive(Insertable)]
+#[diesel(table_name = devices)]
+pub struct NewDevice<'a> {
+    /// Its business.
+    pub tenant_id: i64,
+    /// Public id.
+    pub uid: &'a str,
+    /// Name.
+    pub name: &'a str,
+    /// Location.
+    pub location: &'a str,
+    /// Secret.
+    pub secret: &'a [u8],
+}
+
+impl Device {
+    /// The business' devices, by name.
+    pub async fn list(conn: &mut AsyncPgConnection, scope: &TenantScope) -> QueryResult<Vec<Self>> {
+        devices::table
+            .filter(devices::tenant_id.eq(scope.tenant_id()))
+            .order((devices::revoked_at.is_not_null(), devices::name.asc(), devices::id.asc()))
+            .select(Self::as_select())
+            .load(conn)
+            .await
+    }
+
+    /// One of the business' devices by public id.
+    pub async fn find(conn: &mut AsyncPgConnection, scope: &TenantScope, uid: &str) -> QueryResult<Option<Self>> {
+        devices::table
+            .filter(devices::tenant_id.eq(scope.tenant_id()))
+            .filter(devices::uid.eq(uid))
+            .select(Self::as_select())
+            .first(conn)
+            .await
+            .optional()
+    }
+
+    /// Creates a device; returns its internal id.
+    pub async fn create(conn: &mut AsyncPgConnection, scope: &TenantScope, new: &NewDevice<'_>) -> QueryResult<i64> {
+        debug_assert_eq!(new.tenant_id, scope.tenant_id());
+        diesel::insert_into(devices::table).values(new).returning(devices::id).get_result(conn).await
+    }
+
+    /// Gives the device a new secret (and forgets its sequence numbers: the node starts over
+    /// with the new secret). `false` if there is no such device.
+    pub async fn rotate(conn: &mut AsyncPgConnection, scope: &TenantScope, uid: &str, secret: &[u8]) -> QueryResult<bool> {
+        let n = diesel::update(devices::table)
+            .filter(devices::tenant_id.eq(scope.tenant_id()))
+            .filter(devices::uid.eq(uid))
+            .set((
+                devices::secret.eq(Some(secret)),
+                devices::revoked_at.eq(None::<DateTime<Utc>>),
+                devices::seq_upto.eq(0),
+                devices::seq_above.eq(0),
+                devices::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)
+            .await?;
+        Ok(n == 1)
+    }
+
+    /// Revokes the device: its secret is erased, the broker and the ingest refuse it.
+    pub async fn revoke(conn: &mut AsyncPgConnection, scope: &TenantScope, uid: &str) -> QueryResult<bool> {
+        let n = diesel::update(devices::table)
+            .filter(devices::tenant_id.eq(scope.tenant_id()))
+            .filter(devices::uid.eq(uid))
+            .filter(devices::revoked_at.is_null())
+            .set((
+                devices::secret.eq(None::<Vec<u8>>),
+                devices::revoked_at.eq(diesel::dsl::now),
+                devices::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)
+            .await?;
+        Ok(n == 1)
+    }
+
+    /// Renames the device.
+    pub async fn rename(
+        conn: &mut AsyncPgConnection,
+        scope: &TenantScope,
+        uid: &str,
+        name: &str,
+        location: &str,
+    ) -> QueryResult<bool> {
+        let n = diesel::update(devices::table)
+            .filter(devices::tenant_id.eq(scope.tenant_id()))
+            .filter(devices::uid.eq(uid))
+            .set((devices::name.eq(name), devices::location.eq(location)))
+            .execute(conn)
+            .await?;
+        Ok(n == 1)
+    }
+}
+
+/// The device's latest events (kind, time, detail), newest first.
+pub async fn recent_events(
+    conn: &mut AsyncPgConnection,
+    scope: &TenantScope,
+    device_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<(String, DateTime<Utc>, serde_json::Value)>> {
+    use crate::schema::device_events as e;
+    e::table
+        .filter(e::tenant_id.eq(scope.tenant_id()))
+        .filter(e::device_id.eq(device_id))
+        .order(e::id.desc())
+        .limit(limit)
+        .select((e::kind, e::at, e::detail))
+        .load(conn)
+        .await
+}

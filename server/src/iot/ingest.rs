@@ -1,0 +1,250 @@
+//! The ingest: frames from the MQTT link go, by device, to one of a few workers through
+//! bounded queues (a full queue stops the link reading from the broker: back-pressure, not
+//! memory). A worker takes whatever has queued up as one batch, checks each frame's MAC and
+//! shape against the registry, writes the batch in one transaction and, once it is committed,
+//! tells each node how far it may forget. A bad frame is counted against its device and
+//! dropped; it never stops the batch. A failed transaction is retried with back-off while
+//! the queue holds the rest; nothing is acknowledged that is not committed.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use app::db::DbPool;
+use app::iot::db::ingest::{DeviceBatch, TimeLimits, VerifiedFrame, write_batch};
+use app::iot::db::upkeep::LATE_AFTER_SECS;
+use chrono::{DateTime, Utc};
+use shared::iot::frame::{self, FrameError};
+use shared::iot::wire::{Direction, Downlink, DownlinkFrame, PROTOCOL_VERSION, UplinkFrame, parse_topic, topic};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::registry::Registry;
+
+/// Frames one worker takes at most per transaction (up to 16 000 readings).
+pub const MAX_BATCH: usize = 2_000;
+
+/// A frame as it came off the broker.
+#[derive(Debug)]
+pub struct RawFrame {
+    /// Its topic.
+    pub topic: String,
+    /// Its bytes.
+    pub payload: bytes::Bytes,
+    /// When the link received it.
+    pub received_at: DateTime<Utc>,
+}
+
+/// A message for a node.
+#[derive(Debug)]
+pub struct Outgoing {
+    /// The node's downlink topic.
+    pub topic: String,
+    /// The signed frame.
+    pub payload: Vec<u8>,
+}
+
+/// Counters of the ingest on this server (the status page and tests read them).
+#[derive(Debug, Default)]
+pub struct IngestStats {
+    /// Frames taken off the broker.
+    pub received: AtomicU64,
+    /// Frames committed.
+    pub committed_frames: AtomicU64,
+    /// Readings committed.
+    pub committed_readings: AtomicU64,
+    /// Frames committed before (retries, replays).
+    pub duplicates: AtomicU64,
+    /// Frames from ids that are not devices, or revoked ones.
+    pub unknown_device: AtomicU64,
+    /// Frames whose MAC did not match.
+    pub bad_mac: AtomicU64,
+    /// Frames with a good MAC and bad content, or not frames at all.
+    pub malformed: AtomicU64,
+    /// Readings refused for their value or time.
+    pub rejected_values: AtomicU64,
+    /// Transactions committed.
+    pub batches: AtomicU64,
+    /// Transactions that failed (and were retried).
+    pub failed_batches: AtomicU64,
+    /// Acknowledgements not sent because the link's queue was full (the node resends).
+    pub acks_dropped: AtomicU64,
+}
+
+impl IngestStats {
+    fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// A counter's value.
+    pub fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
+}
+
+/// Settings the workers share.
+#[derive(Debug, Clone, Copy)]
+pub struct IngestSettings {
+    /// Days of readings kept.
+    pub retention_days: i32,
+    /// Days of partitions made ahead.
+    pub ahead_days: i32,
+}
+
+impl IngestSettings {
+    fn limits(self, now: DateTime<Utc>) -> TimeLimits {
+        let midnight = |days: i64| {
+            let d = now.date_naive() + chrono::Duration::days(days);
+            d.and_hms_opt(0, 0, 0).map_or(now, |t| t.and_utc())
+        };
+        TimeLimits {
+            earliest: midnight(1 - i64::from(self.retention_days)),
+            // One day less than made: a partition always exists for what is accepted.
+            latest: midnight(i64::from(self.ahead_days)),
+            late_before: now - chrono::Duration::seconds(LATE_AFTER_SECS),
+        }
+    }
+}
+
+/// One worker: batches until its queue closes or `shutdown`.
+pub async fn run_worker(
+    mut queue: mpsc::Receiver<RawFrame>,
+    registry: Arc<Registry>,
+    pool: DbPool,
+    outgoing: mpsc::Sender<Outgoing>,
+    stats: Arc<IngestStats>,
+    settings: IngestSettings,
+    shutdown: CancellationToken,
+) {
+    let mut raw = Vec::with_capacity(MAX_BATCH);
+    let mut logged = LogLimiter::default();
+    loop {
+        let n = tokio::select! {
+            () = shutdown.cancelled() => return,
+            n = queue.recv_many(&mut raw, MAX_BATCH) => n,
+        };
+        if n == 0 {
+            return;
+        }
+        IngestStats::add(&stats.received, n as u64);
+        let batches = verify(&mut raw, &registry, &stats, &mut logged).await;
+        if batches.is_empty() {
+            continue;
+        }
+        let mut backoff = Duration::from_millis(200);
+        let outcome = loop {
+            match write(&pool, &batches, settings).await {
+                Ok(outcome) => break outcome,
+                Err(e) => {
+                    IngestStats::add(&stats.failed_batches, 1);
+                    tracing::warn!(error = %e, frames = n, "ingest batch failed; retrying");
+                    tokio::select! {
+                        () = shutdown.cancelled() => return,
+                        () = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        };
+        IngestStats::add(&stats.batches, 1);
+        IngestStats::add(&stats.committed_frames, outcome.frames);
+        IngestStats::add(&stats.committed_readings, outcome.readings);
+        IngestStats::add(&stats.duplicates, outcome.duplicates);
+        IngestStats::add(&stats.rejected_values, outcome.rejected_values);
+        // Committed: now the nodes may forget.
+        let uids: HashMap<i64, &str> = batches.iter().map(|(uid, b)| (b.device_id, uid.as_str())).collect();
+        for (device_id, upto) in outcome.acks {
+            let Some(uid) = uids.get(&device_id) else { continue };
+            let Some(secret) = registry.cached(uid).and_then(|k| k.secret.clone()) else { continue };
+            let ack = DownlinkFrame { v: PROTOCOL_VERSION, seq: upto, msg: Downlink::Committed };
+            let Ok(payload) = frame::encode(&ack, &secret, Direction::Down, uid) else { continue };
+            if outgoing.try_send(Outgoing { topic: topic(uid, Direction::Down), payload }).is_err() {
+                IngestStats::add(&stats.acks_dropped, 1);
+            }
+        }
+    }
+}
+
+async fn write(
+    pool: &DbPool,
+    batches: &[(String, DeviceBatch)],
+    settings: IngestSettings,
+) -> Result<app::iot::db::ingest::BatchOutcome, String> {
+    let mut conn = pool.get().await.map_err(|e| e.to_string())?;
+    let devices: Vec<DeviceBatch> = batches.iter().map(|(_, b)| b.clone()).collect();
+    write_batch(&mut conn, &devices, settings.limits(Utc::now())).await.map_err(|e| e.to_string())
+}
+
+/// Checks each raw frame and groups the good ones by device (arrival order kept).
+async fn verify(
+    raw: &mut Vec<RawFrame>,
+    registry: &Registry,
+    stats: &IngestStats,
+    logged: &mut LogLimiter,
+) -> Vec<(String, DeviceBatch)> {
+    let mut by_device: Vec<(String, DeviceBatch)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for frame in raw.drain(..) {
+        let Some((uid, Direction::Up)) = parse_topic(&frame.topic) else {
+            IngestStats::add(&stats.malformed, 1);
+            continue;
+        };
+        let Some(key) = registry.get(uid).await else {
+            IngestStats::add(&stats.unknown_device, 1);
+            logged.warn(uid, "frame from an unknown device");
+            continue;
+        };
+        let Some(secret) = key.secret.as_ref() else {
+            IngestStats::add(&stats.unknown_device, 1);
+            logged.warn(uid, "frame from a revoked device");
+            continue;
+        };
+        let slot = *index.entry(uid.to_owned()).or_insert_with(|| {
+            by_device.push((
+                uid.to_owned(),
+                DeviceBatch { device_id: key.id, tenant_id: key.tenant_id, ..DeviceBatch::default() },
+            ));
+            by_device.len() - 1
+        });
+        let batch = &mut by_device[slot].1;
+        let parsed = frame::verify(&frame.payload, secret, Direction::Up, uid).and_then(|json| {
+            let f: UplinkFrame = serde_json::from_slice(json).map_err(|_| FrameError::Malformed)?;
+            if f.v == PROTOCOL_VERSION { Ok(f) } else { Err(FrameError::Version) }
+        });
+        match parsed {
+            Ok(f) => batch.frames.push(VerifiedFrame { seq: f.seq, msg: f.msg, received_at: frame.received_at }),
+            Err(FrameError::BadMac) => {
+                IngestStats::add(&stats.bad_mac, 1);
+                batch.rejected_mac += 1;
+                batch.problem = Some("MAC inválido (otra clave, mensaje alterado o de otro equipo)".into());
+                logged.warn(uid, "frame with a bad MAC");
+            }
+            Err(e) => {
+                IngestStats::add(&stats.malformed, 1);
+                batch.rejected_malformed += 1;
+                batch.problem = Some(format!("mensaje mal formado ({})", e.code()));
+                logged.warn(uid, "malformed frame");
+            }
+        }
+    }
+    by_device
+}
+
+/// Logs a device's problems at most once a minute each (a broken node must not flood the log).
+#[derive(Default)]
+struct LogLimiter(HashMap<(String, &'static str), Instant>);
+
+impl LogLimiter {
+    fn warn(&mut self, uid: &str, what: &'static str) {
+        let key = (uid.to_owned(), what);
+        if self.0.get(&key).is_some_and(|at| at.elapsed() < Duration::from_secs(60)) {
+            return;
+        }
+        if self.0.len() > 10_000 {
+            self.0.clear();
+        }
+        self.0.insert(key, Instant::now());
+        tracing::warn!(device = uid, "{what} (further ones from this device are counted, logged once a minute)");
+    }
+}

@@ -1,0 +1,215 @@
+//! The device registry as the broker and the ingest see it: an in-memory map from public id
+//! to key, filled at start-up, refreshed from `devices.updated_at` every [`REFRESH_EVERY`] (so
+//! a rotation or revocation made on any server reaches every broker), and asked of the
+//! database on a miss (a device added a second ago). The broker's auth handler runs on
+//! rumqttd's own runtime: it only reads the map, and hands misses to a task on the server's
+//! runtime through a channel, so it never blocks the broker.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use app::db::DbPool;
+use app::iot::db::devices::DeviceKeyRow;
+use chrono::{DateTime, Utc};
+use shared::iot::frame::Secret;
+use shared::iot::wire::is_device_id;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+/// How often changed devices are reloaded.
+pub const REFRESH_EVERY: Duration = Duration::from_secs(2);
+
+/// How long an unknown id is remembered as unknown (a misconfigured node retrying every
+/// second costs one query per this period, not one per attempt).
+const NEGATIVE_TTL: Duration = Duration::from_secs(5);
+
+/// What the ingest needs to check a device's frames.
+#[derive(Debug, Clone)]
+pub struct DeviceKey {
+    /// Internal id.
+    pub id: i64,
+    /// Its business.
+    pub tenant_id: i64,
+    /// HMAC key (`None`: revoked).
+    pub secret: Option<Secret>,
+    /// What it must give the broker as password.
+    pub broker_password: Option<String>,
+}
+
+impl DeviceKey {
+    fn from_row(row: &DeviceKeyRow) -> Self {
+        let secret = row.secret.as_deref().and_then(|s| <[u8; 32]>::try_from(s).ok()).map(Secret);
+        let broker_password = secret.as_ref().map(|s| s.broker_password(&row.uid));
+        Self { id: row.id, tenant_id: row.tenant_id, secret, broker_password }
+    }
+}
+
+/// Who may connect besides devices: the servers' own clients and configured extra users.
+#[derive(Clone, Default)]
+pub struct ServiceUsers(pub HashMap<String, String>);
+
+impl std::fmt::Debug for ServiceUsers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.keys()).finish()
+    }
+}
+
+/// The shared map.
+pub struct Registry {
+    devices: RwLock<HashMap<String, Arc<DeviceKey>>>,
+    unknown: RwLock<HashMap<String, Instant>>,
+    service: ServiceUsers,
+    misses: mpsc::Sender<(String, oneshot::Sender<Option<Arc<DeviceKey>>>)>,
+}
+
+impl Registry {
+    /// An empty registry and the receiving end of its miss channel (for [`run`]).
+    pub fn new(service: ServiceUsers) -> (Arc<Self>, MissQueue) {
+        let (tx, rx) = mpsc::channel(1024);
+        let registry = Arc::new(Self {
+            devices: RwLock::new(HashMap::new()),
+            unknown: RwLock::new(HashMap::new()),
+            service,
+            misses: tx,
+        });
+        (registry, MissQueue(rx))
+    }
+
+    /// The device `uid` from the map only.
+    pub fn cached(&self, uid: &str) -> Option<Arc<DeviceKey>> {
+        self.devices.read().ok()?.get(uid).cloned()
+    }
+
+    /// The device `uid`, asking the database on a miss.
+    pub async fn get(&self, uid: &str) -> Option<Arc<DeviceKey>> {
+        if let Some(key) = self.cached(uid) {
+            return Some(key);
+        }
+        if !is_device_id(uid) || self.unknown.read().ok()?.get(uid).is_some_and(|at| at.elapsed() < NEGATIVE_TTL) {
+            return None;
+        }
+        let (tx, rx) = oneshot::channel();
+        self.misses.try_send((uid.to_owned(), tx)).ok()?;
+        rx.await.ok().flatten()
+    }
+
+    /// The broker's check at CONNECT: a device connects as itself (client id = username =
+    /// its id) with the password derived from its secret; a service user with its password.
+    pub async fn authenticate(&self, client_id: &str, username: &str, password: &str) -> bool {
+        if let Some(expected) = self.service.0.get(username) {
+            return constant_time_eq(expected.as_bytes(), password.as_bytes());
+        }
+        // A device may not take another's client id (that would disconnect the other).
+        if client_id != username {
+            return false;
+        }
+        match self.get(username).await {
+            Some(key) => key
+                .broker_password
+                .as_deref()
+                .is_some_and(|expected| constant_time_eq(expected.as_bytes(), password.as_bytes())),
+            None => false,
+        }
+    }
+
+    fn store(&self, uid: &str, key: Option<Arc<DeviceKey>>) {
+        match key {
+            Some(key) => {
+                if let Ok(mut map) = self.devices.write() {
+                    map.insert(uid.to_owned(), key);
+                }
+                if let Ok(mut unknown) = self.unknown.write() {
+                    unknown.remove(uid);
+                }
+            }
+            None => {
+                if let Ok(mut unknown) = self.unknown.write() {
+                    if unknown.len() > 10_000 {
+                        unknown.retain(|_, at| at.elapsed() < NEGATIVE_TTL);
+                    }
+                    unknown.insert(uid.to_owned(), Instant::now());
+                }
+            }
+        }
+    }
+
+    /// Loads devices changed since `since` (all when `None`); returns the newest change seen.
+    pub async fn refresh(&self, pool: &DbPool, since: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+        let rows = async {
+            let mut conn = pool.get().await.map_err(|e| e.to_string())?;
+            load_changed(&mut conn, since).await.map_err(|e| e.to_string())
+        }
+        .await;
+        match rows {
+            Ok(rows) => {
+                let newest = rows.iter().map(|r| r.updated_at).max().or(since);
+                for row in &rows {
+                    self.store(&row.uid, Some(Arc::new(DeviceKey::from_row(row))));
+                }
+                newest
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "device registry refresh failed");
+                since
+            }
+        }
+    }
+}
+
+async fn load_changed(
+    conn: &mut diesel_async::AsyncPgConnection,
+    since: Option<DateTime<Utc>>,
+) -> diesel::QueryResult<Vec<DeviceKeyRow>> {
+    use diesel_async::AsyncConnection;
+    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+        app::iot::db::enter_system(conn).await?;
+        DeviceKeyRow::changed_since(conn, since).await
+    })
+    .await
+}
+
+async fn load_one(pool: &DbPool, uid: &str) -> Result<Option<DeviceKeyRow>, String> {
+    use diesel_async::AsyncConnection;
+    let mut conn = pool.get().await.map_err(|e| e.to_string())?;
+    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+        app::iot::db::enter_system(conn).await?;
+        DeviceKeyRow::by_uid(conn, uid).await
+    })
+    .await
+    .map_err(|e| e.to_string())
+}
+
+/// The receiving end of the registry's misses.
+pub struct MissQueue(mpsc::Receiver<(String, oneshot::Sender<Option<Arc<DeviceKey>>>)>);
+
+/// Serves misses and refreshes the map until `shutdown` (runs on the server's runtime).
+pub async fn run(registry: Arc<Registry>, MissQueue(mut misses): MissQueue, pool: DbPool, shutdown: CancellationToken) {
+    let mut since = registry.refresh(&pool, None).await;
+    let mut tick = tokio::time::interval(REFRESH_EVERY);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = tick.tick() => {
+                // Overlap by a second: two changes in the same instant are both seen.
+                since = registry.refresh(&pool, since.map(|s| s - chrono::Duration::seconds(1))).await.or(since);
+            }
+            Some((uid, reply)) = misses.recv() => {
+                let key = match load_one(&pool, &uid).await {
+                    Ok(row) => row.map(|r| Arc::new(DeviceKey::from_row(&r))),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "device lookup failed");
+                        let _ = reply.send(None);
+                        continue;
+                    }
+                };
+                registry.store(&uid, key.clone());
+                let _ = reply.send(key);
+            }
+        }
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
