@@ -13,6 +13,7 @@ pub mod iot;
 pub mod jobs;
 pub mod mail;
 pub mod mqtt;
+pub mod simulate;
 pub mod telemetry;
 pub mod testing;
 

@@ -1,6 +1,7 @@
 //! The `mostrador` binary: logs, configuration, then [`server::start`] until SIGINT/SIGTERM.
 //! `mostrador create-operator EMAIL` makes an account the platform operator instead (the
-//! password of a new account comes from `MOSTRADOR_OPERATOR_PASSWORD` or the first line of stdin).
+//! password of a new account comes from `MOSTRADOR_OPERATOR_PASSWORD` or the first line of stdin);
+//! `mostrador simulate ...` runs simulated sensor nodes (see `server::simulate`).
 
 use anyhow::Context;
 
@@ -15,6 +16,10 @@ async fn main() -> anyhow::Result<()> {
             server::start(config).await
         }
         ["create-operator", email] => server::create_operator(&config, email).await,
-        _ => anyhow::bail!("usage: mostrador [create-operator EMAIL]"),
+        ["simulate", ..] => server::simulate::run(&config, server::simulate::SimulateArgs::parse(&args[1..])?).await,
+        _ => anyhow::bail!(
+            "usage: mostrador [create-operator EMAIL | simulate (--devices N --rate R [--duration S] [--business SLUG] \
+             [--summary FILE] | --device UID --secret HEX [--rate R]) [--broker mqtt://host:port]]"
+        ),
     }
 }

@@ -2,6 +2,7 @@
 //! status page's event stream, static files (precompressed), and the response headers.
 
 mod events;
+pub mod export;
 mod health;
 mod router;
 pub mod security;

@@ -12,13 +12,17 @@ use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use super::{Draining, events, health};
+use super::{Draining, events, export, health};
 
 /// Every route served by a plain axum handler (everything else is a Leptos page, a server
 /// function or a site file). The router is built from this list and the tenancy sweep test
 /// probes each entry, so a new route added here is swept; add new ones here, nowhere else.
 pub fn rest_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
-    vec![("/health", get(health::health)), (app::system::components::EVENTS_URL, get(events::system_events))]
+    vec![
+        ("/health", get(health::health)),
+        (app::system::components::EVENTS_URL, get(events::system_events)),
+        (export::EXPORT_URL, get(export::export)),
+    ]
 }
 
 /// The paths of [`rest_routes`].

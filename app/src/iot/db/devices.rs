@@ -195,3 +195,38 @@ pub async fn recent_events(
         .load(conn)
         .await
 }
+
+/// Creates `count` devices named `prefix-0001`... in the business `slug` for the load
+/// simulator (`mostrador simulate`), with the given secrets; `None` if there is no such
+/// business. Runs as the system and the operator: a tool's work, never a request's.
+pub async fn create_for_simulation(
+    conn: &mut AsyncPgConnection,
+    slug: &str,
+    prefix: &str,
+    devices: &[(String, [u8; 32])],
+) -> QueryResult<Option<i64>> {
+    use diesel::sql_types::{BigInt, Text};
+    use diesel_async::AsyncConnection;
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+        super::enter_system(conn).await?;
+        diesel::sql_query("SELECT set_config('app.operator', 'on', true)").execute(conn).await?;
+        let tenant: Option<Id> = diesel::sql_query("SELECT id FROM tenants WHERE slug = $1")
+            .bind::<Text, _>(slug)
+            .get_result(conn)
+            .await
+            .optional()?;
+        let Some(tenant) = tenant else { return Ok(None) };
+        for (i, (uid, secret)) in devices.iter().enumerate() {
+            let name = format!("{prefix}-{:04}", i + 1);
+            let new = NewDevice { tenant_id: tenant.id, uid, name: &name, location: "Simulador", secret };
+            diesel::insert_into(devices::table).values(&new).execute(conn).await?;
+        }
+        Ok(Some(tenant.id))
+    })
+    .await
+}

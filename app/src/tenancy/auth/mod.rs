@@ -9,7 +9,8 @@ mod request;
 pub use crypto::{PasswordHasher, hash_password, new_token, token_hash, verify_password};
 pub(in crate::tenancy) use guard::enter_invited_business;
 pub use guard::{
-    OperatorScope, SessionUser, TenantScope, current_session, is_operator_request, require, require_login,
+    OperatorScope, SessionUser, TenantScope, current_session, is_operator_request, require, require_from_headers,
+    require_login,
     require_operator, set_invitation_hash,
 };
 pub use request::{
