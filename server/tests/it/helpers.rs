@@ -19,6 +19,8 @@ pub struct TestApp {
     pub broker: EmbeddedBroker,
     pub http: reqwest::Client,
     pub state: app::state::AppState,
+    /// This server's ingest counters.
+    pub ingest: std::sync::Arc<server::iot::IngestStats>,
     db: Option<TestDatabase>,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
@@ -41,6 +43,7 @@ impl TestApp {
             ("APP_MQTT__PORT_V4", "0".into()),
             ("APP_MQTT__PORT_V5", "0".into()),
             ("APP_DATABASE__POOL_SIZE", "4".into()),
+            ("APP_MQTT__EXTRA_USERS", format!("{TEST_MQTT_USER}:{TEST_MQTT_PASSWORD}")),
         ]);
         vars.extend(extra.iter().map(|(k, v)| (*k, v.replace("{test_db}", db.url()))));
         let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("config");
@@ -52,13 +55,14 @@ impl TestApp {
             v5: SocketAddr::from(([127, 0, 0, 1], 0)),
         });
         let state = app.state().clone();
+        let ingest = app.ingest_stats();
         let (stop, stopped) = oneshot::channel::<()>();
         let handle = tokio::spawn(app.run_until(async move {
             let _ = stopped.await;
         }));
         let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client");
         let origin = public_url.unwrap_or_else(|| format!("http://{addr}"));
-        Self { addr, origin, broker, http, state, db: Some(db), stop: Some(stop), handle: Some(handle) }
+        Self { addr, origin, broker, http, state, ingest, db: Some(db), stop: Some(stop), handle: Some(handle) }
     }
 
     /// `http://addr/path`.
@@ -174,9 +178,16 @@ impl Drop for TestApp {
     }
 }
 
-/// Publishes one message with an MQTT 3.1.1 client and waits for the broker's PUBACK.
+/// The extra broker user every test server accepts (the embedded broker refuses anonymous
+/// clients).
+pub const TEST_MQTT_USER: &str = "pruebas";
+/// Its password.
+pub const TEST_MQTT_PASSWORD: &str = "pruebas-clave";
+
+/// Publishes one message with an MQTT 3.1.1 client (as the test user) and waits for the
+/// broker's PUBACK.
 pub async fn publish_v4(port: u16, topic: &str, payload: &[u8]) {
-    publish_v4_as(port, None, topic, payload).await;
+    publish_v4_as(port, Some((TEST_MQTT_USER, TEST_MQTT_PASSWORD)), topic, payload).await;
 }
 
 /// [`publish_v4`] with a username and password.
@@ -209,7 +220,7 @@ pub async fn publish_v5(port: u16, topic: &str, payload: &[u8]) {
     use rumqttc::v5::mqttbytes::v5::Packet;
     use rumqttc::v5::{AsyncClient, Event, MqttOptions};
     let mut opts = MqttOptions::new(format!("test-v5-{}", rand::random::<u32>()), "127.0.0.1", port);
-    opts.set_keep_alive(Duration::from_secs(5));
+    opts.set_keep_alive(Duration::from_secs(5)).set_credentials(TEST_MQTT_USER, TEST_MQTT_PASSWORD);
     let (client, mut eventloop) = AsyncClient::new(opts, 10);
     client.publish(topic, QoS::AtLeastOnce, false, payload.to_vec()).await.expect("queued");
     let acked = async {

@@ -8,6 +8,7 @@ mod external_broker;
 mod fixtures;
 mod helpers;
 mod http_shell;
+mod iot_ingest;
 mod mail_outbox;
 mod system_status;
 mod tenancy_flows;

@@ -1,0 +1,307 @@
+//! The IoT data path end to end: devices added through the API, nodes running the shared state
+//! machine over the embedded broker, frames committed once and acknowledged, bad frames
+//! refused and counted, relay commands applied and acknowledged.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use diesel::sql_types::BigInt;
+use diesel_async::RunQueryDsl;
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use shared::iot::dto::DeviceCredentials;
+use shared::iot::frame::{self, Secret};
+use shared::iot::node::{Input, Node, NodeConfig, Output};
+use shared::iot::sensor::SensorKind;
+use shared::iot::wire::{Direction, Reading, Uplink, UplinkFrame, topic};
+use tokio::sync::mpsc;
+
+use crate::fixtures::business_with_session;
+use crate::helpers::{Session, TestApp};
+
+/// Adds a device through the API as `session`.
+pub async fn add_device(app: &TestApp, session: &Session, name: &str) -> DeviceCredentials {
+    let res = app.call("/api/iot/add_device", &[("name", name), ("location", "Trastienda")], Some(session)).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap_or_default());
+    res.json().await.unwrap()
+}
+
+/// What a test node has seen.
+#[derive(Debug, Default, Clone)]
+pub struct NodeView {
+    pub acked_upto: u64,
+    pub pending: usize,
+    pub relays: Vec<bool>,
+    pub connected: bool,
+}
+
+/// A node on the shared state machine over an MQTT 3.1.1 connection.
+pub struct TestNode {
+    pub readings: mpsc::Sender<Reading>,
+    pub view: Arc<Mutex<NodeView>>,
+    pub first_seq: u64,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestNode {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl TestNode {
+    pub fn start(port: u16, creds: &DeviceCredentials) -> Self {
+        let secret = Secret::from_hex(&creds.secret).unwrap();
+        let uid = creds.uid.clone();
+        let first_seq = 1_000;
+        let mut opts = MqttOptions::new(uid.clone(), "127.0.0.1", port);
+        opts.set_keep_alive(Duration::from_secs(5)).set_credentials(uid.clone(), creds.broker_password.clone());
+        let (client, mut eventloop) = AsyncClient::new(opts, 100);
+        let (tx, mut rx) = mpsc::channel::<Reading>(100);
+        let view = Arc::new(Mutex::new(NodeView::default()));
+        let v = view.clone();
+        let task = tokio::spawn(async move {
+            let start = std::time::Instant::now();
+            let ms = || start.elapsed().as_millis() as u64;
+            let config = NodeConfig { batch_size: 4, batch_interval_ms: 200, ack_timeout_ms: 2_000, ..NodeConfig::default() };
+            let mut node = Node::new(&uid, secret, first_seq, 0, 2, config, ms());
+            let mut out = Vec::new();
+            let down = topic(&uid, Direction::Down);
+            let mut tick = tokio::time::interval(Duration::from_millis(50));
+            loop {
+                tokio::select! {
+                    Some(r) = rx.recv() => node.handle(ms(), Input::Reading(r), &mut out),
+                    _ = tick.tick() => node.handle(ms(), Input::Tick, &mut out),
+                    ev = eventloop.poll() => match ev {
+                        Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                            client.subscribe(&down, QoS::AtLeastOnce).await.unwrap();
+                            node.handle(ms(), Input::Connected, &mut out);
+                            v.lock().unwrap().connected = true;
+                        }
+                        Ok(Event::Incoming(Packet::Publish(p))) => node.handle(ms(), Input::Downlink(&p.payload), &mut out),
+                        Ok(_) => {}
+                        Err(_) => {
+                            node.handle(ms(), Input::Disconnected, &mut out);
+                            tokio::time::sleep(Duration::from_millis(200)).await;
+                        }
+                    },
+                }
+                for o in out.drain(..) {
+                    if let Output::Publish { topic, payload, .. } = o {
+                        let _ = client.try_publish(topic, QoS::AtLeastOnce, false, payload);
+                    }
+                }
+                let mut view = v.lock().unwrap();
+                view.acked_upto = node.acked_upto();
+                view.pending = node.pending_readings();
+                view.relays = node.relays().to_vec();
+            }
+        });
+        Self { readings: tx, view, first_seq, task }
+    }
+
+    pub async fn wait(&self, what: &str, ok: impl Fn(&NodeView) -> bool) {
+        for _ in 0..200 {
+            if ok(&self.view.lock().unwrap()) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("node never got to: {what} ({:?})", self.view.lock().unwrap());
+    }
+}
+
+fn temp(i: u64) -> Reading {
+    Reading { k: SensorKind::Temperature, c: 0, t: 1_764_000_000_000 + i * 1000 + chrono_offset(), v: 400 + i as i32 }
+}
+
+/// Today, so the reading lands in an existing partition.
+fn chrono_offset() -> u64 {
+    (chrono::Utc::now().timestamp_millis() as u64).saturating_sub(1_764_000_000_000 + 3_600_000)
+}
+
+#[derive(diesel::QueryableByName, Debug)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    let mut conn = app.owner_conn().await;
+    diesel::sql_query(sql).get_result::<Count>(&mut conn).await.unwrap().n
+}
+
+async fn device_counter(app: &TestApp, uid: &str, column: &str) -> i64 {
+    count(app, &format!("SELECT {column} AS n FROM devices WHERE uid = '{uid}'")).await
+}
+
+async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    for _ in 0..100 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("never happened: {what}");
+}
+
+#[tokio::test]
+async fn a_node_s_readings_are_stored_once_and_acknowledged() {
+    let app = TestApp::spawn().await;
+    app.wait_healthy().await;
+    let (_, owner) = business_with_session(&app, "Frigorífico Sur", "dueno@frigosur.com.ar").await;
+    let creds = add_device(&app, &owner, "Cámara 1").await;
+    assert_eq!(creds.secret.len(), 64);
+    assert!(creds.qr_svg.contains("<svg"), "a QR code comes with the secret");
+    assert!(creds.provisioning.contains(&creds.uid) && creds.provisioning.contains(&creds.secret));
+
+    let node = TestNode::start(app.broker.v4.port(), &creds);
+    node.wait("connected", |v| v.connected).await;
+    for i in 0..10 {
+        node.readings.send(temp(i)).await.unwrap();
+    }
+    node.wait("every reading acknowledged", |v| v.pending == 0 && v.acked_upto >= node.first_seq + 2).await;
+    let stored = count(&app, &format!("SELECT count(*) AS n FROM readings r JOIN devices d ON d.id = r.device_id WHERE d.uid = '{}'", creds.uid)).await;
+    assert_eq!(stored, 10);
+    let latest = count(&app, &format!("SELECT l.value::int8 AS n FROM device_latest l JOIN devices d ON d.id = l.device_id WHERE d.uid = '{}'", creds.uid)).await;
+    assert_eq!(latest, 409);
+    assert_eq!(device_counter(&app, &creds.uid, "frames_ok").await, 3);
+
+    // The device list shows it online with its value.
+    let res = app.call("/api/iot/list_devices", &[], Some(&owner)).await;
+    let list: Vec<shared::iot::dto::DeviceSummary> = res.json().await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert!(list[0].online);
+    assert_eq!(list[0].values[0].text, "4,09 °C");
+}
+
+#[tokio::test]
+async fn wrong_mac_replayed_sequence_another_device_s_topic_and_malformed_payload_are_refused_and_counted() {
+    let app = TestApp::spawn().await;
+    app.wait_healthy().await;
+    let (_, owner) = business_with_session(&app, "Panadería Norte", "duena@norte.com.ar").await;
+    let a = add_device(&app, &owner, "Horno").await;
+    let b = add_device(&app, &owner, "Cámara").await;
+    let (sa, sb) = (Secret::from_hex(&a.secret).unwrap(), Secret::from_hex(&b.secret).unwrap());
+    let port = app.broker.v4.port();
+    let stats = || app.ingest.clone();
+
+    let mut readings = heapless::Vec::new();
+    readings.push(temp(1)).unwrap();
+    let frame = UplinkFrame { v: 1, seq: 50, msg: Uplink::Telemetry { readings } };
+    let good = frame::encode(&frame, &sa, Direction::Up, &a.uid).unwrap();
+    let a_creds = (a.uid.as_str(), a.broker_password.as_str());
+
+    // 1. A good frame, then the same frame again (a replay): stored once.
+    publish(port, &a.uid, a_creds, &topic(&a.uid, Direction::Up), &good).await;
+    publish(port, &a.uid, a_creds, &topic(&a.uid, Direction::Up), &good).await;
+    eventually("the replay counted", async || device_counter(&app, &a.uid, "frames_duplicate").await == 1).await;
+    assert_eq!(device_counter(&app, &a.uid, "frames_ok").await, 1);
+    // 2. Signed with another key.
+    let forged = frame::encode(&UplinkFrame { seq: 51, ..frame.clone() }, &sb, Direction::Up, &a.uid).unwrap();
+    publish(port, &a.uid, a_creds, &topic(&a.uid, Direction::Up), &forged).await;
+    eventually("the bad MAC counted", async || device_counter(&app, &a.uid, "rejected_mac").await == 1).await;
+    // 3. Device A publishing its own (valid for A) frame on B's topic: B's key does not match.
+    let a_as_b = frame::encode(&UplinkFrame { seq: 52, ..frame.clone() }, &sa, Direction::Up, &a.uid).unwrap();
+    publish(port, &a.uid, a_creds, &topic(&b.uid, Direction::Up), &a_as_b).await;
+    eventually("the other topic counted", async || device_counter(&app, &b.uid, "rejected_mac").await == 1).await;
+    // 4. Not a frame at all.
+    publish(port, &a.uid, a_creds, &topic(&a.uid, Direction::Up), b"{\"temp\": 4.2}").await;
+    eventually("the malformed payload counted", async || device_counter(&app, &a.uid, "rejected_malformed").await == 1).await;
+    // 5. A value no sensor can give: the frame is kept, the reading refused.
+    let mut hot = heapless::Vec::new();
+    hot.push(Reading { v: 99_999, ..temp(2) }).unwrap();
+    let hot = frame::encode(&UplinkFrame { v: 1, seq: 53, msg: Uplink::Telemetry { readings: hot } }, &sa, Direction::Up, &a.uid).unwrap();
+    publish(port, &a.uid, a_creds, &topic(&a.uid, Direction::Up), &hot).await;
+    eventually("the value refused", async || device_counter(&app, &a.uid, "rejected_values").await == 1).await;
+    // 6. A topic of no device: counted by the ingest.
+    crate::helpers::publish_v4(port, "mostrador/n/zzzzzzzzzzzz/up", &good).await;
+    eventually("unknown device counted", async || {
+        server::iot::IngestStats::get(&stats().unknown_device) >= 1
+    })
+    .await;
+
+    let stored = count(&app, "SELECT count(*) AS n FROM readings").await;
+    assert_eq!(stored, 1, "only the one good reading is stored");
+    let problem = count(&app, &format!("SELECT count(*) AS n FROM devices WHERE uid = '{}' AND last_problem LIKE '%fuera de rango%'", a.uid)).await;
+    assert_eq!(problem, 1);
+    // Other devices keep working meanwhile.
+    let node = TestNode::start(port, &b);
+    node.wait("connected", |v| v.connected).await;
+    node.readings.send(temp(3)).await.unwrap();
+    node.wait("acknowledged", |v| v.pending == 0 && v.acked_upto >= node.first_seq).await;
+}
+
+#[tokio::test]
+async fn the_broker_refuses_wrong_passwords_and_borrowed_client_ids() {
+    let app = TestApp::spawn().await;
+    app.wait_healthy().await;
+    let (_, owner) = business_with_session(&app, "Bar Centro", "dueno@barcentro.com.ar").await;
+    let a = add_device(&app, &owner, "Lector").await;
+    let port = app.broker.v4.port();
+    assert!(connects(port, &a.uid, &a.uid, &a.broker_password).await);
+    assert!(!connects(port, &a.uid, &a.uid, "otra-clave").await);
+    // The secret itself is not the broker password.
+    assert!(!connects(port, &a.uid, &a.uid, &a.secret).await);
+    // Another client id with A's credentials (it would kick A's session off).
+    assert!(!connects(port, "otroequipo01", &a.uid, &a.broker_password).await);
+    // Revoked: refused (the cache refreshes within two seconds).
+    let res = app.call("/api/iot/revoke_device", &[("uid", &a.uid)], Some(&owner)).await;
+    assert_eq!(res.status(), 200);
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    assert!(!connects(port, &a.uid, &a.uid, &a.broker_password).await);
+}
+
+#[tokio::test]
+async fn a_relay_command_is_applied_once_and_acknowledged() {
+    let app = TestApp::spawn().await;
+    app.wait_healthy().await;
+    let (_, owner) = business_with_session(&app, "Riego Valle", "dueno@riegovalle.com.ar").await;
+    let creds = add_device(&app, &owner, "Bomba").await;
+    let node = TestNode::start(app.broker.v4.port(), &creds);
+    node.wait("connected", |v| v.connected).await;
+    let res = app.call("/api/iot/switch_relay", &[("uid", &creds.uid), ("relay", "1"), ("on", "true")], Some(&owner)).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap_or_default());
+    node.wait("relay 1 on", |v| v.relays == [false, true]).await;
+    eventually("the command marked applied", async || {
+        count(&app, &format!("SELECT count(*) AS n FROM device_commands c JOIN devices d ON d.id = c.device_id WHERE d.uid = '{}' AND c.status = 'applied' AND c.relay_on", creds.uid)).await == 1
+    })
+    .await;
+    let res = app.call("/api/iot/get_device_live", &[("uid", &creds.uid)], Some(&owner)).await;
+    let live: shared::iot::dto::DeviceLive = res.json().await.unwrap();
+    assert_eq!(live.relays[1].on, Some(true));
+    assert_eq!(live.relays[1].pending, None);
+}
+
+async fn publish(port: u16, client_id: &str, (user, pass): (&str, &str), topic: &str, payload: &[u8]) {
+    let mut opts = MqttOptions::new(client_id, "127.0.0.1", port);
+    opts.set_keep_alive(Duration::from_secs(5)).set_credentials(user, pass);
+    let (client, mut eventloop) = AsyncClient::new(opts, 10);
+    client.publish(topic, QoS::AtLeastOnce, false, payload.to_vec()).await.unwrap();
+    let acked = async {
+        loop {
+            match eventloop.poll().await {
+                Ok(Event::Incoming(Packet::PubAck(_))) => break,
+                Ok(_) => {}
+                Err(e) => panic!("publish failed: {e}"),
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), acked).await.expect("PUBACK");
+    let _ = client.disconnect().await;
+}
+
+async fn connects(port: u16, client_id: &str, user: &str, pass: &str) -> bool {
+    let mut opts = MqttOptions::new(client_id, "127.0.0.1", port);
+    opts.set_keep_alive(Duration::from_secs(5)).set_credentials(user, pass);
+    let (_client, mut eventloop) = AsyncClient::new(opts, 10);
+    let attempt = async {
+        loop {
+            match eventloop.poll().await {
+                Ok(Event::Incoming(Packet::ConnAck(_))) => return true,
+                Ok(_) => {}
+                Err(_) => return false,
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), attempt).await.unwrap_or(false)
+}
