@@ -63,7 +63,7 @@ pub async fn revoke_device(uid: String) -> Result<(), AppError> {
         if crate::iot::db::devices::Device::revoke(conn, scope, &uid).await? {
             Ok(())
         } else {
-            Err(AppError::NotFound)
+            Err(AppError::NotFound.reply())
         }
     })
 }

@@ -71,10 +71,10 @@ pub async fn rotate_secret(
     uid: &str,
     broker_url: &str,
 ) -> Result<DeviceCredentials, AppError> {
-    let device = Device::find(conn, scope, uid).await?.ok_or(AppError::NotFound)?;
+    let device = Device::find(conn, scope, uid).await?.ok_or_else(|| AppError::NotFound.reply())?;
     let secret = Secret(rand::random());
     if !Device::rotate(conn, scope, uid, &secret.0).await? {
-        return Err(AppError::NotFound);
+        return Err(AppError::NotFound.reply());
     }
     Ok(credentials(uid, &device.name, &secret, broker_url))
 }
@@ -163,11 +163,11 @@ fn summary(d: Device, values: Vec<SensorValue>, now: DateTime<Utc>, scope: &Tena
 
 /// The device page's live data.
 pub async fn live(conn: &mut AsyncPgConnection, scope: &TenantScope, uid: &str) -> Result<DeviceLive, AppError> {
-    let device = Device::find(conn, scope, uid).await?.ok_or(AppError::NotFound)?;
+    let device = Device::find(conn, scope, uid).await?.ok_or_else(|| AppError::NotFound.reply())?;
     let id = device.id;
     let commands = CommandRow::recent(conn, scope, id, 20).await?;
     let events = super::db::devices::recent_events(conn, scope, id, 15).await?;
-    let mut summary = summaries(conn, scope, vec![device]).await?.pop().ok_or(AppError::NotFound)?;
+    let mut summary = summaries(conn, scope, vec![device]).await?.pop().ok_or_else(|| AppError::NotFound.reply())?;
     let relay_count = summary.relay_count.max(
         summary.values.iter().filter(|v| v.kind == SensorKind::Relay).map(|v| v.channel + 1).max().unwrap_or(0),
     );
@@ -228,7 +228,7 @@ pub async fn charts(
     uid: &str,
     range: ChartRange,
 ) -> Result<Vec<ChartSeries>, AppError> {
-    let device = Device::find(conn, scope, uid).await?.ok_or(AppError::NotFound)?;
+    let device = Device::find(conn, scope, uid).await?.ok_or_else(|| AppError::NotFound.reply())?;
     let sensors = Latest::of_devices(conn, &[device.id]).await?;
     let step = range.step_seconds();
     // Align the window to whole buckets so the points do not shift between refreshes.
@@ -296,9 +296,9 @@ pub async fn switch_relay(
     relay: u8,
     on: bool,
 ) -> Result<i64, AppError> {
-    let device = Device::find(conn, scope, uid).await?.ok_or(AppError::NotFound)?;
+    let device = Device::find(conn, scope, uid).await?.ok_or_else(|| AppError::NotFound.reply())?;
     if device.revoked_at.is_some() {
-        return Err(AppError::Conflict("El equipo está dado de baja: no recibe comandos.".into()));
+        return Err(AppError::conflict("El equipo está dado de baja: no recibe comandos."));
     }
     if relay >= MAX_RELAYS {
         return Err(AppError::invalid("relay", "Ese relé no existe."));

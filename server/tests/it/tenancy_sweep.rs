@@ -80,6 +80,13 @@ const PROBES: &[Call] = &[
     ("/api/tenancy/list_businesses", &[]),
     ("/api/tenancy/set_business_suspended", &[("tenant_id", "{a_tenant}"), ("suspended", "true")]),
     ("/api/tenancy/list_dev_mail", &[]),
+    ("/api/iot/list_devices", &[]),
+    ("/api/iot/add_device", &[("name", "Equipo de B"), ("location", "")]),
+    ("/api/iot/rotate_device_secret", &[("uid", "{a_device}")]),
+    ("/api/iot/revoke_device", &[("uid", "{a_device}")]),
+    ("/api/iot/get_device_live", &[("uid", "{a_device}")]),
+    ("/api/iot/get_device_charts", &[("uid", "{a_device}"), ("range", "24h")]),
+    ("/api/iot/switch_relay", &[("uid", "{a_device}"), ("relay", "0"), ("on", "true")]),
 ];
 
 /// Business A: what B must never see or change.
@@ -88,6 +95,7 @@ struct A {
     cashier_member: i64,
     invitation: i64,
     session_id: i64,
+    device: String,
     markers: Vec<String>,
 }
 
@@ -110,8 +118,22 @@ async fn business_a(app: &TestApp) -> A {
         use app::schema::invitations::dsl as i;
         i::invitations.filter(i::tenant_id.eq(business.tenant_id)).select(i::id).first(&mut conn).await.unwrap()
     };
-    let markers = ["Alfajorería Secreta", "alfajores.com.ar", "cajera-a", "invitada-a"].map(str::to_owned).to_vec();
-    A { business, cashier_member, invitation, session_id, markers }
+    // A device with a reading, so charts, exports and live values have something to leak.
+    let device = crate::iot_ingest::add_device(app, &session_a, "Cámara Secreta").await;
+    diesel::sql_query(
+        "INSERT INTO readings (tenant_id, device_id, kind, channel, at, value) \
+         SELECT tenant_id, id, 1, 0, now(), 4242 FROM devices WHERE uid = $1",
+    )
+    .bind::<diesel::sql_types::Text, _>(&device.uid)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let markers = ["Alfajorería Secreta", "alfajores.com.ar", "cajera-a", "invitada-a", "Cámara Secreta", "42,42", "42.42"]
+        .map(str::to_owned)
+        .into_iter()
+        .chain([device.uid.clone()])
+        .collect();
+    A { business, cashier_member, invitation, session_id, device: device.uid, markers }
 }
 
 fn fill(value: &str, a: &A) -> String {
@@ -120,6 +142,7 @@ fn fill(value: &str, a: &A) -> String {
         .replace("{a_member}", &a.cashier_member.to_string())
         .replace("{a_invitation}", &a.invitation.to_string())
         .replace("{a_session}", &a.session_id.to_string())
+        .replace("{a_device}", &a.device)
 }
 
 /// A fresh session of B's owner (some probes log out or close sessions).
@@ -173,7 +196,13 @@ async fn sweep(app: TestApp) {
     }
     // Plain axum routes.
     for path in server::http::rest_paths() {
-        let res = app.get_as(path, Some(&b_session(&app, &b).await)).await;
+        // The export takes A's device and a long range.
+        let url = if path == server::http::export::EXPORT_URL {
+            format!("{path}?device={}&range=30d&format=csv", a.device)
+        } else {
+            path.to_owned()
+        };
+        let res = app.get_as(&url, Some(&b_session(&app, &b).await)).await;
         assert!(path.starts_with('/'), "{path}");
         let status = res.status();
         // The event stream never ends: read its first chunk only.
@@ -227,6 +256,17 @@ async fn sweep(app: TestApp) {
         if revoked.is_some() {
             failures.push("A's session was revoked".into());
         }
+        use app::schema::{device_commands, devices};
+        let (revoked, seq_upto): (Option<chrono::DateTime<chrono::Utc>>, i64) = devices::table
+            .filter(devices::uid.eq(&a.device))
+            .select((devices::revoked_at, devices::seq_upto))
+            .first(&mut conn)
+            .await
+            .unwrap();
+        let commands: i64 = device_commands::table.count().get_result(&mut conn).await.unwrap();
+        if revoked.is_some() || commands != 0 || seq_upto != 0 {
+            failures.push(format!("A's device changed: revoked={revoked:?} commands={commands} seq={seq_upto}"));
+        }
     }
     assert!(failures.is_empty(), "isolation failures:\n{}", failures.join("\n"));
 }
@@ -277,6 +317,13 @@ const GATED: &[(Call, Permission)] = &[
     (("/api/tenancy/invite_member", &[("email", "{fresh}"), ("role", "viewer")]), Permission::MembersManage),
     (("/api/tenancy/invite_member", &[("email", "{fresh}"), ("role", "owner")]), Permission::OwnersManage),
     (("/api/tenancy/list_audit_events", &[]), Permission::AuditView),
+    (("/api/iot/list_devices", &[]), Permission::DevicesView),
+    (("/api/iot/get_device_live", &[("uid", "zzzzzzzzzzzz")]), Permission::DevicesView),
+    (("/api/iot/get_device_charts", &[("uid", "zzzzzzzzzzzz"), ("range", "1h")]), Permission::DevicesView),
+    (("/api/iot/switch_relay", &[("uid", "zzzzzzzzzzzz"), ("relay", "0"), ("on", "true")]), Permission::DevicesOperate),
+    (("/api/iot/add_device", &[("name", "Equipo"), ("location", "")]), Permission::DevicesManage),
+    (("/api/iot/revoke_device", &[("uid", "zzzzzzzzzzzz")]), Permission::DevicesManage),
+    (("/api/iot/rotate_device_secret", &[("uid", "zzzzzzzzzzzz")]), Permission::DevicesManage),
     (
         (
             "/api/tenancy/update_member",
