@@ -23,6 +23,21 @@ impl Drop for TempDir {
 
 impl Mosquitto {
     fn start() -> Self {
+        Self::start_with("")
+    }
+
+    /// Adds `user` to the password file and makes Mosquitto reload it (SIGHUP).
+    fn add_user(&self, user: &str, password: &str) {
+        let status =
+            Command::new("mosquitto_passwd").args(["-b"]).arg(self._dir.0.join("passwd")).args([user, password]).status().unwrap();
+        assert!(status.success());
+        let status = Command::new("kill").args(["-HUP", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+
+    /// A Mosquitto with `acl` as its ACL file (none when empty).
+    fn start_with(acl: &str) -> Self {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let dir = std::env::temp_dir().join(format!("mostrador-mosquitto-{port}"));
         std::fs::create_dir_all(&dir).unwrap();
@@ -37,12 +52,16 @@ impl Mosquitto {
         let status =
             Command::new("mosquitto_passwd").args(["-b"]).arg(&passwd).args(["nodo", "n0do"]).status().unwrap();
         assert!(status.success());
+        if !acl.is_empty() {
+            std::fs::write(dir.join("acl"), acl).unwrap();
+        }
         let conf = dir.join("mosquitto.conf");
         std::fs::write(
             &conf,
             format!(
-                "listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {}\nsys_interval 1\npersistence false\n",
-                passwd.display()
+                "listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {}\nsys_interval 1\npersistence false\n{}",
+                passwd.display(),
+                if acl.is_empty() { String::new() } else { format!("acl_file {}\n", dir.join("acl").display()) }
             ),
         )
         .unwrap();
@@ -103,4 +122,78 @@ async fn wrong_broker_password_shows_the_broker_down_and_health_503() {
     assert_eq!(res.status(), 503);
     let body: serde_json::Value = res.json().await.unwrap();
     assert!(body["broker"]["Down"]["reason"].as_str().unwrap().contains("broker"), "{body}");
+}
+
+/// The ACL of docs/IOT.md: the server reads and writes everything of Mostrador's; every other
+/// user (a device) only its own uplink and downlink.
+const ACL: &str = "user server\ntopic readwrite mostrador/#\ntopic read $SYS/#\n\
+pattern write mostrador/n/%u/up\npattern read mostrador/n/%u/down\n";
+
+#[tokio::test]
+async fn through_mosquitto_with_the_acl_a_node_is_ingested_and_confined_to_its_topics() {
+    use crate::fixtures::business_with_session;
+    use crate::iot_ingest::{TestNode, add_device};
+    use diesel_async::RunQueryDsl;
+    use shared::iot::frame::{self, Secret};
+    use shared::iot::wire::{Direction, Reading, Uplink, UplinkFrame, topic};
+
+    let mosquitto = Mosquitto::start_with(ACL);
+    let url = format!("mqtt://server:s3cret@127.0.0.1:{}", mosquitto.port);
+    let app = TestApp::spawn_with(&[("APP_MQTT__URL", &url)]).await;
+    app.wait_healthy().await;
+    let (_, owner) = business_with_session(&app, "Vivero Externo", "duena@vivero.com.ar").await;
+    let a = add_device(&app, &owner, "Sensor A").await;
+    let b = add_device(&app, &owner, "Sensor B").await;
+    mosquitto.add_user(&a.uid, &a.broker_password);
+    mosquitto.add_user(&b.uid, &b.broker_password);
+
+    // A real node through Mosquitto: stored and acknowledged.
+    let node = TestNode::start(mosquitto.port, &a);
+    node.wait("connected", |v| v.connected).await;
+    let now = chrono::Utc::now().timestamp_millis() as u64;
+    node.readings.send(Reading { k: shared::iot::sensor::SensorKind::SoilMoisture, c: 0, t: now, v: 312 }).await.unwrap();
+    node.wait("acknowledged through Mosquitto", |v| v.pending == 0 && v.acked_upto >= node.first_seq).await;
+
+    // A publishing on B's topic: the broker drops it, so nothing reaches B (not even a bad MAC).
+    let mut readings = heapless::Vec::new();
+    readings.push(Reading { k: shared::iot::sensor::SensorKind::SoilMoisture, c: 0, t: now, v: 999 }).unwrap();
+    let sa = Secret::from_hex(&a.secret).unwrap();
+    let f = frame::encode(&UplinkFrame { v: 1, seq: 7, msg: Uplink::Telemetry { readings } }, &sa, Direction::Up, &a.uid).unwrap();
+    publish_v4_as_client(mosquitto.port, &a.uid, &a.broker_password, &topic(&b.uid, Direction::Up), &f).await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = app.owner_conn().await;
+    let b_seen: N = diesel::sql_query(format!(
+        "SELECT (rejected_mac + frames_ok)::int8 AS n FROM devices WHERE uid = '{}'",
+        b.uid
+    ))
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(b_seen.n, 0, "the ACL kept A off B's topic");
+    let stored: N = diesel::sql_query("SELECT count(*) AS n FROM readings").get_result(&mut conn).await.unwrap();
+    assert_eq!(stored.n, 1);
+}
+
+async fn publish_v4_as_client(port: u16, client_id: &str, password: &str, topic: &str, payload: &[u8]) {
+    use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+    let mut opts = MqttOptions::new(client_id, "127.0.0.1", port);
+    opts.set_keep_alive(Duration::from_secs(5)).set_credentials(client_id, password);
+    let (client, mut eventloop) = AsyncClient::new(opts, 10);
+    client.publish(topic, QoS::AtLeastOnce, false, payload.to_vec()).await.unwrap();
+    let acked = async {
+        loop {
+            match eventloop.poll().await {
+                Ok(Event::Incoming(Packet::PubAck(_))) => break,
+                Ok(_) => {}
+                Err(e) => panic!("publish failed: {e}"),
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), acked).await.expect("PUBACK (Mosquitto acknowledges denied publishes too)");
+    let _ = client.disconnect().await;
 }
