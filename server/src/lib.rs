@@ -307,9 +307,8 @@ fn node_broker_url(config: &Config, broker: Option<&EmbeddedBroker>) -> String {
         .and_then(|u| u.host_str().map(str::to_owned));
     match (broker, &config.mqtt.url) {
         (Some(b), _) => {
-            let host = public_host.unwrap_or_else(|| {
-                if b.v5.ip().is_unspecified() { "127.0.0.1".into() } else { b.v5.ip().to_string() }
-            });
+            let host = public_host
+                .unwrap_or_else(|| if b.v5.ip().is_unspecified() { "127.0.0.1".into() } else { b.v5.ip().to_string() });
             format!("mqtt://{host}:{}", b.v5.port())
         }
         (None, Some(url)) => ClientTarget::from_url(url)

@@ -62,7 +62,9 @@ impl SimulateArgs {
                 "--device" => uid = Some(value()?),
                 "--secret" => secret = Some(value()?),
                 "--summary" => a.summary = Some(value()?.into()),
-                "--drain-timeout" => a.drain_timeout = Duration::from_secs(value()?.parse().context("--drain-timeout")?),
+                "--drain-timeout" => {
+                    a.drain_timeout = Duration::from_secs(value()?.parse().context("--drain-timeout")?)
+                }
                 other => bail!("unknown option {other}"),
             }
         }
@@ -135,7 +137,12 @@ pub async fn run(config: &Config, args: SimulateArgs) -> anyhow::Result<()> {
             _ = tokio::signal::ctrl_c() => break,
         }
         let (p, a) = (shared.produced.load(Ordering::Relaxed), shared.acked.load(Ordering::Relaxed));
-        println!("t={:>4}s produced {:>8}/s committed {:>8}/s (total {p} / {a})", started.elapsed().as_secs(), p - last.0, a - last.1);
+        println!(
+            "t={:>4}s produced {:>8}/s committed {:>8}/s (total {p} / {a})",
+            started.elapsed().as_secs(),
+            p - last.0,
+            a - last.1
+        );
         last = (p, a);
         // The measurement skips the first 5 s (connections, warm-up).
         if window_start.is_none() && started.elapsed() >= Duration::from_secs(5) {
@@ -167,15 +174,32 @@ pub async fn run(config: &Config, args: SimulateArgs) -> anyhow::Result<()> {
     let (p, a) = (shared.produced.load(Ordering::Relaxed), shared.acked.load(Ordering::Relaxed));
     let mut lat = shared.latencies.lock().map(|l| l.clone()).unwrap_or_default();
     lat.sort_unstable();
-    let pct = |q: f64| lat.get(((lat.len() as f64 - 1.0) * q).round() as usize).map_or(0.0, |us| f64::from(*us) / 1000.0);
-    println!("== simulate: {} devices, {} readings/s each, {} readings per message", args.devices.max(1), args.rate, if args.rate >= 8.0 { 8 } else { 1 });
+    let pct =
+        |q: f64| lat.get(((lat.len() as f64 - 1.0) * q).round() as usize).map_or(0.0, |us| f64::from(*us) / 1000.0);
+    println!(
+        "== simulate: {} devices, {} readings/s each, {} readings per message",
+        args.devices.max(1),
+        args.rate,
+        if args.rate >= 8.0 { 8 } else { 1 }
+    );
     println!("produced {p} readings, committed {a}, not committed {}", p.saturating_sub(a));
     if let Some((d, n)) = measured {
-        println!("sustained: {:.0} readings/s committed over {:.1} s (after 5 s warm-up)", n as f64 / d.as_secs_f64(), d.as_secs_f64());
+        println!(
+            "sustained: {:.0} readings/s committed over {:.1} s (after 5 s warm-up)",
+            n as f64 / d.as_secs_f64(),
+            d.as_secs_f64()
+        );
     }
-    println!("publish-to-commit latency: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} messages)", pct(0.5), pct(0.99), pct(1.0), lat.len());
+    println!(
+        "publish-to-commit latency: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} messages)",
+        pct(0.5),
+        pct(0.99),
+        pct(1.0),
+        lat.len()
+    );
     if let Some(path) = &args.summary {
-        std::fs::write(path, serde_json::to_vec_pretty(&reports)?).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(path, serde_json::to_vec_pretty(&reports)?)
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     if p != a {
         bail!("{} readings were not acknowledged", p - a);
@@ -278,7 +302,9 @@ async fn run_node(
                     // A full request queue loses nothing: the node resends after its timeout.
                     let _ = client.try_publish(topic, QoS::AtLeastOnce, false, payload);
                 }
-                Output::SetRelay { relay, on } => println!("{uid}: relé {relay} {}", if on { "encendido" } else { "apagado" }),
+                Output::SetRelay { relay, on } => {
+                    println!("{uid}: relé {relay} {}", if on { "encendido" } else { "apagado" })
+                }
             }
         }
         // Every frame count at or below the acknowledgement is committed.

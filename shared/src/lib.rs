@@ -5,8 +5,8 @@
 
 extern crate alloc;
 
-pub mod money;
 pub mod iot;
+pub mod money;
 pub mod mqtt_topic;
 pub mod rate;
 pub mod system;

@@ -79,7 +79,8 @@ pub async fn get_device_live(uid: String) -> Result<DeviceLive, AppError> {
 /// A device's charts over a range (`1h`, `24h`, `7d`, `30d`).
 #[server(prefix = "/api/iot", endpoint = "get_device_charts")]
 pub async fn get_device_charts(uid: String, range: String) -> Result<Vec<ChartSeries>, AppError> {
-    let range = shared::iot::dto::ChartRange::from_code(&range).ok_or_else(|| AppError::invalid("range", "Rango desconocido."))?;
+    let range = shared::iot::dto::ChartRange::from_code(&range)
+        .ok_or_else(|| AppError::invalid("range", "Rango desconocido."))?;
     in_business!(shared::tenancy::Permission::DevicesView, |conn, scope| {
         crate::iot::service::charts(conn, scope, &uid, range).await
     })

@@ -54,7 +54,8 @@ pub async fn add_device(
     // 32^12 ids: a clash is astronomically rare, but the unique key would refuse it; try again.
     for _ in 0..3 {
         let uid = new_uid();
-        let new = NewDevice { tenant_id: scope.tenant_id(), uid: &uid, name: &name, location: &location, secret: &secret.0 };
+        let new =
+            NewDevice { tenant_id: scope.tenant_id(), uid: &uid, name: &name, location: &location, secret: &secret.0 };
         match Device::create(conn, scope, &new).await {
             Ok(_) => return Ok(credentials(&uid, &name, &secret, broker_url)),
             Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {}
@@ -81,7 +82,8 @@ pub async fn rotate_secret(
 
 /// The credentials, provisioning JSON and QR code for a device.
 pub fn credentials(uid: &str, name: &str, secret: &Secret, broker_url: &str) -> DeviceCredentials {
-    let provisioning = serde_json::json!({ "v": 1, "id": uid, "secret": secret.to_hex(), "broker": broker_url }).to_string();
+    let provisioning =
+        serde_json::json!({ "v": 1, "id": uid, "secret": secret.to_hex(), "broker": broker_url }).to_string();
     let qr_svg = qrcode::QrCode::with_error_correction_level(provisioning.as_bytes(), qrcode::EcLevel::M)
         .map(|code| {
             code.render::<qrcode::render::svg::Color<'_>>()
@@ -168,21 +170,26 @@ pub async fn live(conn: &mut AsyncPgConnection, scope: &TenantScope, uid: &str) 
     let commands = CommandRow::recent(conn, scope, id, 20).await?;
     let events = super::db::devices::recent_events(conn, scope, id, 15).await?;
     let mut summary = summaries(conn, scope, vec![device]).await?.pop().ok_or_else(|| AppError::NotFound.reply())?;
-    let relay_count = summary.relay_count.max(
-        summary.values.iter().filter(|v| v.kind == SensorKind::Relay).map(|v| v.channel + 1).max().unwrap_or(0),
-    );
+    let relay_count = summary
+        .relay_count
+        .max(summary.values.iter().filter(|v| v.kind == SensorKind::Relay).map(|v| v.channel + 1).max().unwrap_or(0));
     summary.relay_count = relay_count;
     let relays = (0..relay_count.min(MAX_RELAYS))
         .map(|relay| {
-            let on = summary.values.iter().find(|v| v.kind == SensorKind::Relay && v.channel == relay).map(|v| v.value != 0);
+            let on =
+                summary.values.iter().find(|v| v.kind == SensorKind::Relay && v.channel == relay).map(|v| v.value != 0);
             let mine = commands.iter().filter(|c| c.relay == Some(i16::from(relay)));
             let pending = mine.clone().find(|c| c.status == "pending").and_then(|c| target_state(&c.command));
-            let last_outcome = mine.into_iter().find(|c| c.status != "pending").map(|c| outcome_label(&c.status).to_owned());
+            let last_outcome =
+                mine.into_iter().find(|c| c.status != "pending").map(|c| outcome_label(&c.status).to_owned());
             RelayView { relay, on, pending, last_outcome }
         })
         .collect();
     let tz = scope.time_zone();
-    let events = events.into_iter().map(|(kind, at, detail)| EventView { at: format_local(at, tz), text: event_text(&kind, &detail) }).collect();
+    let events = events
+        .into_iter()
+        .map(|(kind, at, detail)| EventView { at: format_local(at, tz), text: event_text(&kind, &detail) })
+        .collect();
     Ok(DeviceLive { device: summary, relays, events })
 }
 
@@ -207,9 +214,15 @@ fn event_text(kind: &str, detail: &serde_json::Value) -> String {
     let field = |k: &str| detail.pointer(k).map(|v| v.to_string().trim_matches('"').to_owned()).unwrap_or_default();
     match kind {
         "boot" => format!("Arrancó: firmware {}, señal {} dBm", field("/boot/firmware"), field("/boot/rssi")),
-        "status" => format!("Estado: señal {} dBm, {} mensajes en cola", field("/status/rssi"), field("/status/queued")),
+        "status" => {
+            format!("Estado: señal {} dBm, {} mensajes en cola", field("/status/rssi"), field("/status/queued"))
+        }
         "door" => {
-            if field("/door/open") == "1" { "Puerta abierta".into() } else { "Puerta cerrada".into() }
+            if field("/door/open") == "1" {
+                "Puerta abierta".into()
+            } else {
+                "Puerta cerrada".into()
+            }
         }
         "rfid" => format!("Tarjeta leída: {}", field("/rfid/uid")),
         "command_ack" => format!(
@@ -243,7 +256,8 @@ pub async fn charts(
     for s in sensors {
         let Some(kind) = SensorKind::from_id(s.kind) else { continue };
         let step_i32 = i32::try_from(step).unwrap_or(i32::MAX);
-        let buckets = readings::series(conn, device.id, s.kind, s.channel, from, to, step_i32, range.uses_hours()).await?;
+        let buckets =
+            readings::series(conn, device.id, s.kind, s.channel, from, to, step_i32, range.uses_hours()).await?;
         let readings_count = buckets.iter().map(|b| b.n).sum();
         let points = buckets
             .iter()
@@ -284,7 +298,9 @@ fn ticks(from: DateTime<Utc>, range: ChartRange, tz: &str) -> Vec<(i64, String)>
     (0..)
         .map(|i| first + i * every)
         .take_while(|t| *t < start + range.seconds())
-        .filter_map(|t| DateTime::from_timestamp(t, 0).map(|at| (t - start, at.with_timezone(&zone).format(format).to_string())))
+        .filter_map(|t| {
+            DateTime::from_timestamp(t, 0).map(|at| (t - start, at.with_timezone(&zone).format(format).to_string()))
+        })
         .collect()
 }
 

@@ -23,7 +23,13 @@ pub const ROLLUP_EVERY: Duration = Duration::from_secs(10);
 pub const COMMANDS_EVERY: Duration = Duration::from_millis(300);
 
 /// Spawns the three jobs.
-pub fn spawn(tasks: &TaskTracker, pool: DbPool, retention_days: i32, outgoing: mpsc::Sender<Outgoing>, shutdown: CancellationToken) {
+pub fn spawn(
+    tasks: &TaskTracker,
+    pool: DbPool,
+    retention_days: i32,
+    outgoing: mpsc::Sender<Outgoing>,
+    shutdown: CancellationToken,
+) {
     let p = pool.clone();
     tasks.spawn(crate::jobs::every(PARTITIONS_EVERY, shutdown.clone(), move || {
         let p = p.clone();

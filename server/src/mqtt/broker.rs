@@ -108,7 +108,10 @@ fn config(v4: SocketAddr, v5: SocketAddr, registry: &Arc<crate::iot::Registry>) 
             let registry = registry.clone();
             async move { registry.authenticate(&client_id, &user, &pass).await }
         });
-        (name.to_owned(), ServerSettings { name: name.to_owned(), listen, tls: None, next_connection_delay_ms: 1, connections })
+        (
+            name.to_owned(),
+            ServerSettings { name: name.to_owned(), listen, tls: None, next_connection_delay_ms: 1, connections },
+        )
     };
     // MetricSettings has private fields: serde is the only way to build it. rumqttd's timer
     // needs both kinds configured.

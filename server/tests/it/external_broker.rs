@@ -28,8 +28,12 @@ impl Mosquitto {
 
     /// Adds `user` to the password file and makes Mosquitto reload it (SIGHUP).
     fn add_user(&self, user: &str, password: &str) {
-        let status =
-            Command::new("mosquitto_passwd").args(["-b"]).arg(self._dir.0.join("passwd")).args([user, password]).status().unwrap();
+        let status = Command::new("mosquitto_passwd")
+            .args(["-b"])
+            .arg(self._dir.0.join("passwd"))
+            .args([user, password])
+            .status()
+            .unwrap();
         assert!(status.success());
         let status = Command::new("kill").args(["-HUP", &self.child.id().to_string()]).status().unwrap();
         assert!(status.success());
@@ -151,14 +155,19 @@ async fn through_mosquitto_with_the_acl_a_node_is_ingested_and_confined_to_its_t
     let node = TestNode::start(mosquitto.port, &a);
     node.wait("connected", |v| v.connected).await;
     let now = chrono::Utc::now().timestamp_millis() as u64;
-    node.readings.send(Reading { k: shared::iot::sensor::SensorKind::SoilMoisture, c: 0, t: now, v: 312 }).await.unwrap();
+    node.readings
+        .send(Reading { k: shared::iot::sensor::SensorKind::SoilMoisture, c: 0, t: now, v: 312 })
+        .await
+        .unwrap();
     node.wait("acknowledged through Mosquitto", |v| v.pending == 0 && v.acked_upto >= node.first_seq).await;
 
     // A publishing on B's topic: the broker drops it, so nothing reaches B (not even a bad MAC).
     let mut readings = heapless::Vec::new();
     readings.push(Reading { k: shared::iot::sensor::SensorKind::SoilMoisture, c: 0, t: now, v: 999 }).unwrap();
     let sa = Secret::from_hex(&a.secret).unwrap();
-    let f = frame::encode(&UplinkFrame { v: 1, seq: 7, msg: Uplink::Telemetry { readings } }, &sa, Direction::Up, &a.uid).unwrap();
+    let f =
+        frame::encode(&UplinkFrame { v: 1, seq: 7, msg: Uplink::Telemetry { readings } }, &sa, Direction::Up, &a.uid)
+            .unwrap();
     publish_v4_as_client(mosquitto.port, &a.uid, &a.broker_password, &topic(&b.uid, Direction::Up), &f).await;
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     #[derive(diesel::QueryableByName)]
@@ -167,13 +176,11 @@ async fn through_mosquitto_with_the_acl_a_node_is_ingested_and_confined_to_its_t
         n: i64,
     }
     let mut conn = app.owner_conn().await;
-    let b_seen: N = diesel::sql_query(format!(
-        "SELECT (rejected_mac + frames_ok)::int8 AS n FROM devices WHERE uid = '{}'",
-        b.uid
-    ))
-    .get_result(&mut conn)
-    .await
-    .unwrap();
+    let b_seen: N =
+        diesel::sql_query(format!("SELECT (rejected_mac + frames_ok)::int8 AS n FROM devices WHERE uid = '{}'", b.uid))
+            .get_result(&mut conn)
+            .await
+            .unwrap();
     assert_eq!(b_seen.n, 0, "the ACL kept A off B's topic");
     let stored: N = diesel::sql_query("SELECT count(*) AS n FROM readings").get_result(&mut conn).await.unwrap();
     assert_eq!(stored.n, 1);
@@ -194,6 +201,8 @@ async fn publish_v4_as_client(port: u16, client_id: &str, password: &str, topic:
             }
         }
     };
-    tokio::time::timeout(Duration::from_secs(10), acked).await.expect("PUBACK (Mosquitto acknowledges denied publishes too)");
+    tokio::time::timeout(Duration::from_secs(10), acked)
+        .await
+        .expect("PUBACK (Mosquitto acknowledges denied publishes too)");
     let _ = client.disconnect().await;
 }

@@ -62,7 +62,8 @@ impl TestNode {
         let task = tokio::spawn(async move {
             let start = std::time::Instant::now();
             let ms = || start.elapsed().as_millis() as u64;
-            let config = NodeConfig { batch_size: 4, batch_interval_ms: 200, ack_timeout_ms: 2_000, ..NodeConfig::default() };
+            let config =
+                NodeConfig { batch_size: 4, batch_interval_ms: 200, ack_timeout_ms: 2_000, ..NodeConfig::default() };
             let mut node = Node::new(&uid, secret, first_seq, 0, 2, config, ms());
             let mut out = Vec::new();
             let down = topic(&uid, Direction::Down);
@@ -160,9 +161,23 @@ async fn a_node_s_readings_are_stored_once_and_acknowledged() {
         node.readings.send(temp(i)).await.unwrap();
     }
     node.wait("every reading acknowledged", |v| v.pending == 0 && v.acked_upto >= node.first_seq + 2).await;
-    let stored = count(&app, &format!("SELECT count(*) AS n FROM readings r JOIN devices d ON d.id = r.device_id WHERE d.uid = '{}'", creds.uid)).await;
+    let stored = count(
+        &app,
+        &format!(
+            "SELECT count(*) AS n FROM readings r JOIN devices d ON d.id = r.device_id WHERE d.uid = '{}'",
+            creds.uid
+        ),
+    )
+    .await;
     assert_eq!(stored, 10);
-    let latest = count(&app, &format!("SELECT l.value::int8 AS n FROM device_latest l JOIN devices d ON d.id = l.device_id WHERE d.uid = '{}'", creds.uid)).await;
+    let latest = count(
+        &app,
+        &format!(
+            "SELECT l.value::int8 AS n FROM device_latest l JOIN devices d ON d.id = l.device_id WHERE d.uid = '{}'",
+            creds.uid
+        ),
+    )
+    .await;
     assert_eq!(latest, 409);
     assert_eq!(device_counter(&app, &creds.uid, "frames_ok").await, 3);
 
@@ -206,23 +221,31 @@ async fn wrong_mac_replayed_sequence_another_device_s_topic_and_malformed_payloa
     eventually("the other topic counted", async || device_counter(&app, &b.uid, "rejected_mac").await == 1).await;
     // 4. Not a frame at all.
     publish(port, &a.uid, a_creds, &topic(&a.uid, Direction::Up), b"{\"temp\": 4.2}").await;
-    eventually("the malformed payload counted", async || device_counter(&app, &a.uid, "rejected_malformed").await == 1).await;
+    eventually("the malformed payload counted", async || device_counter(&app, &a.uid, "rejected_malformed").await == 1)
+        .await;
     // 5. A value no sensor can give: the frame is kept, the reading refused.
     let mut hot = heapless::Vec::new();
     hot.push(Reading { v: 99_999, ..temp(2) }).unwrap();
-    let hot = frame::encode(&UplinkFrame { v: 1, seq: 53, msg: Uplink::Telemetry { readings: hot } }, &sa, Direction::Up, &a.uid).unwrap();
+    let hot = frame::encode(
+        &UplinkFrame { v: 1, seq: 53, msg: Uplink::Telemetry { readings: hot } },
+        &sa,
+        Direction::Up,
+        &a.uid,
+    )
+    .unwrap();
     publish(port, &a.uid, a_creds, &topic(&a.uid, Direction::Up), &hot).await;
     eventually("the value refused", async || device_counter(&app, &a.uid, "rejected_values").await == 1).await;
     // 6. A topic of no device: counted by the ingest.
     crate::helpers::publish_v4(port, "mostrador/n/zzzzzzzzzzzz/up", &good).await;
-    eventually("unknown device counted", async || {
-        server::iot::IngestStats::get(&stats().unknown_device) >= 1
-    })
-    .await;
+    eventually("unknown device counted", async || server::iot::IngestStats::get(&stats().unknown_device) >= 1).await;
 
     let stored = count(&app, "SELECT count(*) AS n FROM readings").await;
     assert_eq!(stored, 1, "only the one good reading is stored");
-    let problem = count(&app, &format!("SELECT count(*) AS n FROM devices WHERE uid = '{}' AND last_problem LIKE '%fuera de rango%'", a.uid)).await;
+    let problem = count(
+        &app,
+        &format!("SELECT count(*) AS n FROM devices WHERE uid = '{}' AND last_problem LIKE '%fuera de rango%'", a.uid),
+    )
+    .await;
     assert_eq!(problem, 1);
     // Other devices keep working meanwhile.
     let node = TestNode::start(port, &b);
@@ -259,7 +282,8 @@ async fn a_relay_command_is_applied_once_and_acknowledged() {
     let creds = add_device(&app, &owner, "Bomba").await;
     let node = TestNode::start(app.broker.v4.port(), &creds);
     node.wait("connected", |v| v.connected).await;
-    let res = app.call("/api/iot/switch_relay", &[("uid", &creds.uid), ("relay", "1"), ("on", "true")], Some(&owner)).await;
+    let res =
+        app.call("/api/iot/switch_relay", &[("uid", &creds.uid), ("relay", "1"), ("on", "true")], Some(&owner)).await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap_or_default());
     node.wait("relay 1 on", |v| v.relays == [false, true]).await;
     eventually("the command marked applied", async || {

@@ -128,11 +128,12 @@ async fn business_a(app: &TestApp) -> A {
     .execute(&mut conn)
     .await
     .unwrap();
-    let markers = ["Alfajorería Secreta", "alfajores.com.ar", "cajera-a", "invitada-a", "Cámara Secreta", "42,42", "42.42"]
-        .map(str::to_owned)
-        .into_iter()
-        .chain([device.uid.clone()])
-        .collect();
+    let markers =
+        ["Alfajorería Secreta", "alfajores.com.ar", "cajera-a", "invitada-a", "Cámara Secreta", "42,42", "42.42"]
+            .map(str::to_owned)
+            .into_iter()
+            .chain([device.uid.clone()])
+            .collect();
     A { business, cashier_member, invitation, session_id, device: device.uid, markers }
 }
 

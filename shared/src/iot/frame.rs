@@ -308,18 +308,9 @@ mod tests {
         let frame = encode(&telemetry(1), &secret(1), Direction::Up, "aaaaaaaaaaaa").unwrap();
         let back: UplinkFrame = decode(&frame, &secret(1), Direction::Up, "aaaaaaaaaaaa").unwrap();
         assert_eq!(back, telemetry(1));
-        assert_eq!(
-            decode::<UplinkFrame>(&frame, &secret(2), Direction::Up, "aaaaaaaaaaaa"),
-            Err(FrameError::BadMac)
-        );
-        assert_eq!(
-            decode::<UplinkFrame>(&frame, &secret(1), Direction::Up, "bbbbbbbbbbbb"),
-            Err(FrameError::BadMac)
-        );
-        assert_eq!(
-            decode::<UplinkFrame>(&frame, &secret(1), Direction::Down, "aaaaaaaaaaaa"),
-            Err(FrameError::BadMac)
-        );
+        assert_eq!(decode::<UplinkFrame>(&frame, &secret(2), Direction::Up, "aaaaaaaaaaaa"), Err(FrameError::BadMac));
+        assert_eq!(decode::<UplinkFrame>(&frame, &secret(1), Direction::Up, "bbbbbbbbbbbb"), Err(FrameError::BadMac));
+        assert_eq!(decode::<UplinkFrame>(&frame, &secret(1), Direction::Down, "aaaaaaaaaaaa"), Err(FrameError::BadMac));
     }
 
     #[test]
@@ -331,7 +322,10 @@ mod tests {
             assert!(decode::<UplinkFrame>(&bad, &secret(1), Direction::Up, "aaaaaaaaaaaa").is_err(), "byte {i}");
         }
         assert_eq!(verify(b"{}", &secret(1), Direction::Up, "aaaaaaaaaaaa"), Err(FrameError::Shape));
-        assert_eq!(verify(&frame[..frame.len() - 1], &secret(1), Direction::Up, "aaaaaaaaaaaa"), Err(FrameError::Shape));
+        assert_eq!(
+            verify(&frame[..frame.len() - 1], &secret(1), Direction::Up, "aaaaaaaaaaaa"),
+            Err(FrameError::Shape)
+        );
     }
 
     #[test]

@@ -34,7 +34,13 @@ impl Default for NodeConfig {
     /// An ESP32's settings: 8 readings or 5 s per frame, 512 frames (~300 KiB worst case,
     /// about an hour of one reading per second offline).
     fn default() -> Self {
-        Self { batch_size: MAX_READINGS, batch_interval_ms: 5_000, ack_timeout_ms: 10_000, max_in_flight: 16, queue_capacity: 512 }
+        Self {
+            batch_size: MAX_READINGS,
+            batch_interval_ms: 5_000,
+            ack_timeout_ms: 10_000,
+            max_in_flight: 16,
+            queue_capacity: 512,
+        }
     }
 }
 
@@ -251,7 +257,13 @@ impl Node {
     fn on_downlink(&mut self, now: u64, bytes: &[u8], out: &mut Vec<Output>) {
         let frame: DownlinkFrame = match frame::decode(bytes, &self.secret, Direction::Down, &self.device_id) {
             Ok(f) => f,
-            Err(FrameError::BadMac | FrameError::Shape | FrameError::Malformed | FrameError::Version | FrameError::TooLarge) => {
+            Err(
+                FrameError::BadMac
+                | FrameError::Shape
+                | FrameError::Malformed
+                | FrameError::Version
+                | FrameError::TooLarge,
+            ) => {
                 self.stats.refused_downlinks += 1;
                 return;
             }

@@ -94,7 +94,9 @@ fn a_command_is_applied_once_and_acknowledged_again_when_repeated() {
     assert!(out.contains(&Output::SetRelay { relay: 1, on: true }));
     let frames = published(&out);
     assert!(matches!(frames[0].msg, Uplink::CommandAck { cmd: 1, ok: true, relay: 1, on: true }));
-    assert!(matches!(&frames[1].msg, Uplink::Telemetry { readings } if readings[0].k == SensorKind::Relay && readings[0].v == 1));
+    assert!(
+        matches!(&frames[1].msg, Uplink::Telemetry { readings } if readings[0].k == SensorKind::Relay && readings[0].v == 1)
+    );
     out.clear();
     // The same command again (our ack was lost): acknowledged, not applied twice.
     n.handle(20, Input::Downlink(&cmd), &mut out);
@@ -106,9 +108,13 @@ fn a_command_is_applied_once_and_acknowledged_again_when_repeated() {
     let last = forged.len() - 1;
     forged[last] = if forged[last] == b'0' { b'1' } else { b'0' };
     n.handle(30, Input::Downlink(&forged), &mut out);
-    let other_device =
-        frame::encode(&DownlinkFrame { v: 1, seq: 6, msg: Downlink::Command(Command::RequestStatus) }, &secret(), Direction::Down, "otronodo0000")
-            .unwrap();
+    let other_device = frame::encode(
+        &DownlinkFrame { v: 1, seq: 6, msg: Downlink::Command(Command::RequestStatus) },
+        &secret(),
+        Direction::Down,
+        "otronodo0000",
+    )
+    .unwrap();
     n.handle(30, Input::Downlink(&other_device), &mut out);
     assert!(out.is_empty());
     assert_eq!(n.stats().refused_downlinks, 2);

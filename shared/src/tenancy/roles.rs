@@ -145,7 +145,8 @@ mod tests {
 
     #[test]
     fn only_owners_and_admins_manage_devices_and_managers_switch_relays() {
-        let managing: alloc::vec::Vec<_> = Role::ALL.into_iter().filter(|r| r.allows(Permission::DevicesManage)).collect();
+        let managing: alloc::vec::Vec<_> =
+            Role::ALL.into_iter().filter(|r| r.allows(Permission::DevicesManage)).collect();
         assert_eq!(managing, [Role::Owner, Role::Admin]);
         assert!(Role::Manager.allows(Permission::DevicesOperate));
         assert!(!Role::Cashier.allows(Permission::DevicesOperate));

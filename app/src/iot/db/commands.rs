@@ -74,7 +74,12 @@ impl CommandRow {
     }
 
     /// The device's latest commands, newest first.
-    pub async fn recent(conn: &mut AsyncPgConnection, scope: &TenantScope, device_id: i64, limit: i64) -> QueryResult<Vec<Self>> {
+    pub async fn recent(
+        conn: &mut AsyncPgConnection,
+        scope: &TenantScope,
+        device_id: i64,
+        limit: i64,
+    ) -> QueryResult<Vec<Self>> {
         device_commands::table
             .filter(device_commands::tenant_id.eq(scope.tenant_id()))
             .filter(device_commands::device_id.eq(device_id))
@@ -119,7 +124,13 @@ pub async fn claim_due(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<
             .filter(device_commands::next_attempt_at.le(now))
             .order(device_commands::next_attempt_at.asc())
             .limit(limit)
-            .select((device_commands::id, device_commands::seq, device_commands::command, devices::uid, devices::secret))
+            .select((
+                device_commands::id,
+                device_commands::seq,
+                device_commands::command,
+                devices::uid,
+                devices::secret,
+            ))
             .for_update()
             .skip_locked()
             .load(conn)

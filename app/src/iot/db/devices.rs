@@ -128,7 +128,12 @@ impl Device {
 
     /// Gives the device a new secret (and forgets its sequence numbers: the node starts over
     /// with the new secret). `false` if there is no such device.
-    pub async fn rotate(conn: &mut AsyncPgConnection, scope: &TenantScope, uid: &str, secret: &[u8]) -> QueryResult<bool> {
+    pub async fn rotate(
+        conn: &mut AsyncPgConnection,
+        scope: &TenantScope,
+        uid: &str,
+        secret: &[u8],
+    ) -> QueryResult<bool> {
         let n = diesel::update(devices::table)
             .filter(devices::tenant_id.eq(scope.tenant_id()))
             .filter(devices::uid.eq(uid))

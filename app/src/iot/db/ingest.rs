@@ -169,7 +169,13 @@ async fn write(conn: &mut AsyncPgConnection, batches: &[DeviceBatch], limits: Ti
                 Uplink::Event(event) => {
                     let (kind, at) = match event {
                         NodeEvent::Boot { firmware, rssi, relays, .. } => {
-                            boots.push((d, firmware.as_str().to_owned(), *rssi, i16::from((*relays).min(8)), frame.received_at));
+                            boots.push((
+                                d,
+                                firmware.as_str().to_owned(),
+                                *rssi,
+                                i16::from((*relays).min(8)),
+                                frame.received_at,
+                            ));
                             ("boot", frame.received_at)
                         }
                         NodeEvent::Status { rssi, .. } => {
@@ -262,14 +268,16 @@ async fn write(conn: &mut AsyncPgConnection, batches: &[DeviceBatch], limits: Ti
         .await?;
     }
     for (d, firmware, rssi, relays, at) in &boots {
-        diesel::sql_query("UPDATE devices SET firmware = $2, rssi = $3, relay_count = $4, booted_at = $5 WHERE id = $1")
-            .bind::<BigInt, _>(d)
-            .bind::<Text, _>(firmware)
-            .bind::<SmallInt, _>(rssi)
-            .bind::<SmallInt, _>(relays)
-            .bind::<Timestamptz, _>(at)
-            .execute(conn)
-            .await?;
+        diesel::sql_query(
+            "UPDATE devices SET firmware = $2, rssi = $3, relay_count = $4, booted_at = $5 WHERE id = $1",
+        )
+        .bind::<BigInt, _>(d)
+        .bind::<Text, _>(firmware)
+        .bind::<SmallInt, _>(rssi)
+        .bind::<SmallInt, _>(relays)
+        .bind::<Timestamptz, _>(at)
+        .execute(conn)
+        .await?;
     }
     for (d, rssi) in &statuses {
         diesel::sql_query("UPDATE devices SET rssi = $2 WHERE id = $1")

@@ -20,7 +20,11 @@ const MAX_MINUTES_PER_ROUND: i64 = 120;
 
 /// Makes partitions `ahead_days` ahead, drops those older than `retention_days`; returns how
 /// many changed.
-pub async fn prepare_partitions(conn: &mut AsyncPgConnection, ahead_days: i32, retention_days: i32) -> QueryResult<i32> {
+pub async fn prepare_partitions(
+    conn: &mut AsyncPgConnection,
+    ahead_days: i32,
+    retention_days: i32,
+) -> QueryResult<i32> {
     #[derive(diesel::QueryableByName)]
     struct Changed {
         #[diesel(sql_type = Integer)]

@@ -156,7 +156,10 @@ pub async fn current_session(conn: &mut AsyncPgConnection) -> Result<Option<Sess
     session_of_token(conn, super::session_token()).await
 }
 
-async fn session_of_token(conn: &mut AsyncPgConnection, token: Option<String>) -> Result<Option<SessionUser>, AppError> {
+async fn session_of_token(
+    conn: &mut AsyncPgConnection,
+    token: Option<String>,
+) -> Result<Option<SessionUser>, AppError> {
     let Some(token) = token else { return Ok(None) };
     let Some(session) = ActiveSession::find(conn, &super::token_hash(&token)).await? else { return Ok(None) };
     session.touch(conn).await?;
@@ -208,13 +211,16 @@ pub async fn require_from_headers(
     permission: Permission,
 ) -> Result<TenantScope, AppError> {
     let mut conn = pool.get().await.map_err(AppError::unavailable)?;
-    let user = session_of_token(&mut conn, super::session_token_from(headers))
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    let user =
+        session_of_token(&mut conn, super::session_token_from(headers)).await?.ok_or(AppError::Unauthenticated)?;
     scope_for(&mut conn, user, permission).await
 }
 
-async fn scope_for(conn: &mut AsyncPgConnection, user: SessionUser, permission: Permission) -> Result<TenantScope, AppError> {
+async fn scope_for(
+    conn: &mut AsyncPgConnection,
+    user: SessionUser,
+    permission: Permission,
+) -> Result<TenantScope, AppError> {
     let tenant_id = user.current_tenant_id.ok_or_else(|| AppError::Forbidden.reply())?;
     conn.transaction(async |conn| {
         enter_tenant_as(conn, tenant_id, user.user_id).await?;

@@ -10,8 +10,7 @@ pub use crypto::{PasswordHasher, hash_password, new_token, token_hash, verify_pa
 pub(in crate::tenancy) use guard::enter_invited_business;
 pub use guard::{
     OperatorScope, SessionUser, TenantScope, current_session, is_operator_request, require, require_from_headers,
-    require_login,
-    require_operator, set_invitation_hash,
+    require_login, require_operator, set_invitation_hash,
 };
 pub use request::{
     RequestMeta, clear_session_cookie, request_meta, session_token, session_token_from, set_session_cookie,
