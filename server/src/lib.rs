@@ -104,8 +104,7 @@ impl Application {
             registry,
             misses,
             pool.clone(),
-            target.clone(),
-            format!("{}-ingest-{}", config.mqtt.client_id, short_suffix(&server_id)),
+            (target.clone(), format!("{}-ingest-{}", config.mqtt.client_id, short_suffix(&server_id))),
             shutdown.clone(),
         );
         tasks.spawn(mqtt::run_client(

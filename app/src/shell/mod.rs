@@ -8,12 +8,13 @@ mod not_found_page;
 use leptos::prelude::*;
 use leptos_meta::{Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{SsrMode, StaticSegment};
+use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
 pub use home_page::HomePage;
 pub use layout::{Layout, NAV_ITEMS, NavItem};
 pub use not_found_page::NotFoundPage;
 
+use crate::iot::components::{DevicePage, DevicesPage};
 use crate::system::components::SystemStatusPage;
 use crate::tenancy::components::{
     AccountPage, AuditPage, BusinessPage, DevMailPage, ForgotPasswordPage, InvitationPage, LoginPage, MembersPage,
@@ -96,6 +97,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("negocio") view=BusinessPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("negocio"), StaticSegment("miembros")) view=MembersPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("negocio"), StaticSegment("auditoria")) view=AuditPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("equipos") view=DevicesPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("equipos"), ParamSegment("uid")) view=DevicePage ssr=SsrMode::Async />
                     <Route path=StaticSegment("operador") view=OperatorPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("dev"), StaticSegment("correos")) view=DevMailPage ssr=SsrMode::Async />
                 </Routes>

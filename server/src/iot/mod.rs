@@ -36,15 +36,15 @@ pub struct IotConfig {
     pub broker_url: Option<String>,
 }
 
-/// Starts the registry's refresher, the workers and the link on `tasks`.
+/// Starts the registry's refresher, the workers and the link (to `target` as `client_id`) on
+/// `tasks`.
 pub fn start(
     tasks: &TaskTracker,
     config: &IotConfig,
     registry: Arc<Registry>,
     misses: registry::MissQueue,
     pool: DbPool,
-    target: ClientTarget,
-    client_id: String,
+    (target, client_id): (ClientTarget, String),
     shutdown: CancellationToken,
 ) -> Arc<IngestStats> {
     let stats = Arc::new(IngestStats::default());

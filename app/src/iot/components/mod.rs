@@ -4,6 +4,15 @@
 
 pub mod chart;
 pub mod credentials_card;
+mod device_charts;
+mod device_manage;
 pub mod device_page;
 pub mod devices_page;
+mod parts;
+mod relays;
+mod ticker;
 
+pub use chart::Chart;
+pub use credentials_card::CredentialsCard;
+pub use device_page::DevicePage;
+pub use devices_page::DevicesPage;

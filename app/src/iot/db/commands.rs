@@ -104,6 +104,9 @@ pub struct DueCommand {
     pub command: serde_json::Value,
 }
 
+/// Command id, number, JSON, device uid, device secret.
+type DueRow = (i64, i64, serde_json::Value, String, Option<Vec<u8>>);
+
 /// Expires what waited too long, then claims up to `limit` due commands (`FOR UPDATE SKIP
 /// LOCKED`: each goes to one server), pushing their next attempt [`RESEND_EVERY_SECS`] ahead.
 /// The caller publishes them after this transaction commits. System context.
@@ -118,7 +121,7 @@ pub async fn claim_due(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<
             .set((device_commands::status.eq("expired"), device_commands::done_at.eq(now)))
             .execute(conn)
             .await?;
-        let due: Vec<(i64, i64, serde_json::Value, String, Option<Vec<u8>>)> = device_commands::table
+        let due: Vec<DueRow> = device_commands::table
             .inner_join(devices::table.on(devices::id.eq(device_commands::device_id)))
             .filter(device_commands::status.eq("pending"))
             .filter(device_commands::next_attempt_at.le(now))

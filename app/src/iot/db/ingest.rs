@@ -115,14 +115,14 @@ async fn write(conn: &mut AsyncPgConnection, batches: &[DeviceBatch], limits: Ti
 
     let mut out = BatchOutcome::default();
     let mut rows = Columns::default();
-    let mut latest: BTreeMap<(i64, i16, i16), (i64, i32, DateTime<Utc>)> = BTreeMap::new();
+    let mut latest: BTreeMap<Sensor, (i64, i32, DateTime<Utc>)> = BTreeMap::new();
     let mut dirty: BTreeMap<(i64, i16, i16, DateTime<Utc>), ()> = BTreeMap::new();
-    let mut events: Vec<(i64, i64, &'static str, DateTime<Utc>, String)> = Vec::new();
+    let mut events: Vec<Event> = Vec::new();
     let mut acks: Vec<(i64, i64, bool, Option<bool>)> = Vec::new();
-    let mut boots: Vec<(i64, String, i16, i16, DateTime<Utc>)> = Vec::new();
+    let mut boots: Vec<Boot> = Vec::new();
     let mut statuses: Vec<(i64, i16)> = Vec::new();
     // Per device: ok, duplicate, rejected values, last seen, problem.
-    let mut counters: BTreeMap<i64, (i64, i64, i64, Option<DateTime<Utc>>, Option<String>)> = BTreeMap::new();
+    let mut counters: BTreeMap<i64, Counters> = BTreeMap::new();
 
     for batch in batches {
         let Some(window) = windows.get_mut(&batch.device_id) else { continue };
@@ -355,6 +355,15 @@ async fn write(conn: &mut AsyncPgConnection, batches: &[DeviceBatch], limits: Ti
     }
     Ok(out)
 }
+
+/// Device, kind, channel.
+type Sensor = (i64, i16, i16);
+/// Tenant, device, kind, time, detail JSON.
+type Event = (i64, i64, &'static str, DateTime<Utc>, String);
+/// Device, firmware, RSSI, relays, time.
+type Boot = (i64, String, i16, i16, DateTime<Utc>);
+/// Per device: frames stored, duplicates, refused values, last seen, last problem.
+type Counters = (i64, i64, i64, Option<DateTime<Utc>>, Option<String>);
 
 #[derive(Default)]
 struct DeviceUpdate {

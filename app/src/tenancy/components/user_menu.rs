@@ -16,6 +16,9 @@ pub fn nav_for(viewer: Option<&Viewer>) -> Vec<(&'static str, &'static str)> {
     if v.current.is_some() {
         items.push(("/negocio", "Mi negocio"));
     }
+    if v.can(Permission::DevicesView) {
+        items.push(("/equipos", "Equipos"));
+    }
     if v.can(Permission::MembersView) {
         items.push(("/negocio/miembros", "Miembros"));
     }
