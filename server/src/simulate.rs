@@ -88,10 +88,42 @@ struct NodeReport {
     acked: u64,
     first_t: u64,
     last_t: u64,
+    dropped: u64,
+}
+
+/// What a node's MQTT connection reports to it.
+enum LinkEvent {
+    Connected,
+    Downlink(bytes::Bytes),
+    Lost,
+}
+
+/// Polls `eventloop` in its own task (its `poll` must never be dropped half-way through a
+/// connection) and forwards what the node needs.
+fn drive(mut eventloop: rumqttc::EventLoop, down: String) -> tokio::sync::mpsc::Receiver<LinkEvent> {
+    let (tx, rx) = tokio::sync::mpsc::channel(256);
+    tokio::spawn(async move {
+        loop {
+            let event = match eventloop.poll().await {
+                Ok(Event::Incoming(Packet::ConnAck(_))) => LinkEvent::Connected,
+                Ok(Event::Incoming(Packet::Publish(p))) if p.topic == down => LinkEvent::Downlink(p.payload),
+                Ok(_) => continue,
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    LinkEvent::Lost
+                }
+            };
+            if tx.send(event).await.is_err() {
+                return;
+            }
+        }
+    });
+    rx
 }
 
 struct Shared {
     stop_producing: AtomicBool,
+    finish: AtomicBool,
     produced: AtomicU64,
     acked: AtomicU64,
     latencies: std::sync::Mutex<Vec<u32>>,
@@ -114,6 +146,7 @@ pub async fn run(config: &Config, args: SimulateArgs) -> anyhow::Result<()> {
     };
     let shared = Arc::new(Shared {
         stop_producing: AtomicBool::new(false),
+        finish: AtomicBool::new(false),
         produced: AtomicU64::new(0),
         acked: AtomicU64::new(0),
         latencies: std::sync::Mutex::new(Vec::new()),
@@ -164,13 +197,16 @@ pub async fn run(config: &Config, args: SimulateArgs) -> anyhow::Result<()> {
         }
     }
     shared.stop_producing.store(true, Ordering::Relaxed);
+    shared.finish.store(true, Ordering::Relaxed);
     let mut reports = Vec::new();
     for h in handles {
-        h.abort();
-        if let Ok(Ok(r)) = h.await {
-            reports.push(r);
+        match tokio::time::timeout(Duration::from_secs(5), h).await {
+            Ok(Ok(Ok(r))) => reports.push(r),
+            Ok(Ok(Err(e))) => eprintln!("a node failed: {e:#}"),
+            _ => eprintln!("a node did not stop"),
         }
     }
+    let dropped: u64 = reports.iter().map(|r| r.dropped).sum();
     let (p, a) = (shared.produced.load(Ordering::Relaxed), shared.acked.load(Ordering::Relaxed));
     let mut lat = shared.latencies.lock().map(|l| l.clone()).unwrap_or_default();
     lat.sort_unstable();
@@ -182,7 +218,10 @@ pub async fn run(config: &Config, args: SimulateArgs) -> anyhow::Result<()> {
         args.rate,
         if args.rate >= 8.0 { 8 } else { 1 }
     );
-    println!("produced {p} readings, committed {a}, not committed {}", p.saturating_sub(a));
+    println!(
+        "produced {p} readings, committed {a}, dropped by full node queues {dropped}, not committed {}",
+        p.saturating_sub(a)
+    );
     if let Some((d, n)) = measured {
         println!(
             "sustained: {:.0} readings/s committed over {:.1} s (after 5 s warm-up)",
@@ -240,7 +279,9 @@ async fn run_node(
 ) -> anyhow::Result<NodeReport> {
     let mut options = MqttOptions::new(uid.clone(), broker.host.clone(), broker.port);
     options.set_keep_alive(Duration::from_secs(15)).set_credentials(uid.clone(), secret.broker_password(&uid));
-    let (client, mut eventloop) = AsyncClient::new(options, 4096);
+    let (client, eventloop) = AsyncClient::new(options, 4096);
+    let down = topic(&uid, Direction::Down);
+    let mut events = drive(eventloop, down.clone());
     let clock = Instant::now();
     let ms = || u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
     // A node keeps its frame counter across reboots; a simulated one starts at the wall clock.
@@ -254,7 +295,6 @@ async fn run_node(
     let mut produce = tokio::time::interval(Duration::from_secs_f64(f64::from(per_tick) / rate));
     produce.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let mut tick = tokio::time::interval(Duration::from_millis(100));
-    let down = topic(&uid, Direction::Down);
     let mut report = NodeReport { uid: uid.clone(), ..NodeReport::default() };
     let mut sent_at: BTreeMap<u64, Instant> = BTreeMap::new();
     let mut readings_in: HashMap<u64, u64> = HashMap::new();
@@ -279,20 +319,19 @@ async fn run_node(
                     shared.produced.fetch_add(1, Ordering::Relaxed);
                 }
             }
-            _ = tick.tick() => node.handle(ms(), Input::Tick, &mut out),
-            event = eventloop.poll() => match event {
-                Ok(Event::Incoming(Packet::ConnAck(_))) => {
+            _ = tick.tick() => {
+                if shared.finish.load(Ordering::Relaxed) {
+                    return Ok(report);
+                }
+                node.handle(ms(), Input::Tick, &mut out);
+            }
+            Some(event) = events.recv() => match event {
+                LinkEvent::Connected => {
                     let _ = client.try_subscribe(&down, QoS::AtLeastOnce);
                     node.handle(ms(), Input::Connected, &mut out);
                 }
-                Ok(Event::Incoming(Packet::Publish(p))) if p.topic == down => {
-                    node.handle(ms(), Input::Downlink(&p.payload), &mut out);
-                }
-                Ok(_) => {}
-                Err(_) => {
-                    node.handle(ms(), Input::Disconnected, &mut out);
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
+                LinkEvent::Downlink(payload) => node.handle(ms(), Input::Downlink(&payload), &mut out),
+                LinkEvent::Lost => node.handle(ms(), Input::Disconnected, &mut out),
             },
         }
         for o in out.drain(..) {
@@ -323,13 +362,13 @@ async fn run_node(
                 l.extend(lat);
             }
         }
-        let acked_now = report.produced - node.pending_readings() as u64;
+        // Readings a full queue dropped are lost on the node: not committed.
+        let dropped = u64::from(node.stats().dropped_readings);
+        report.dropped = dropped;
+        let acked_now = report.produced - node.pending_readings() as u64 - dropped;
         if acked_now > report.acked {
             shared.acked.fetch_add(acked_now - report.acked, Ordering::Relaxed);
             report.acked = acked_now;
-        }
-        if shared.stop_producing.load(Ordering::Relaxed) && node.pending_readings() == 0 && report.produced > 0 {
-            // Drained; keep answering commands until the run ends.
         }
     }
 }

@@ -36,15 +36,6 @@ pub struct RawFrame {
     pub received_at: DateTime<Utc>,
 }
 
-/// A message for a node.
-#[derive(Debug)]
-pub struct Outgoing {
-    /// The node's downlink topic.
-    pub topic: String,
-    /// The signed frame.
-    pub payload: Vec<u8>,
-}
-
 /// Counters of the ingest on this server (the status page and tests read them).
 #[derive(Debug, Default)]
 pub struct IngestStats {
@@ -112,7 +103,7 @@ pub async fn run_worker(
     mut queue: mpsc::Receiver<RawFrame>,
     registry: Arc<Registry>,
     pool: DbPool,
-    outgoing: mpsc::Sender<Outgoing>,
+    downlinks: super::link::Downlinks,
     stats: Arc<IngestStats>,
     settings: IngestSettings,
     shutdown: CancellationToken,
@@ -159,9 +150,7 @@ pub async fn run_worker(
             let Some(secret) = registry.cached(uid).and_then(|k| k.secret.clone()) else { continue };
             let ack = DownlinkFrame { v: PROTOCOL_VERSION, seq: upto, msg: Downlink::Committed };
             let Ok(payload) = frame::encode(&ack, &secret, Direction::Down, uid) else { continue };
-            if outgoing.try_send(Outgoing { topic: topic(uid, Direction::Down), payload }).is_err() {
-                IngestStats::add(&stats.acks_dropped, 1);
-            }
+            downlinks.send(topic(uid, Direction::Down), payload);
         }
     }
 }

@@ -7,11 +7,10 @@ use std::time::Duration;
 use app::db::DbPool;
 use shared::iot::frame::{self, Secret};
 use shared::iot::wire::{Command, Direction, Downlink, DownlinkFrame, PROTOCOL_VERSION, topic};
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::ingest::Outgoing;
+use super::link::Downlinks;
 
 /// Days of partitions kept ready ahead of today.
 pub const PARTITIONS_AHEAD_DAYS: i32 = 3;
@@ -27,7 +26,7 @@ pub fn spawn(
     tasks: &TaskTracker,
     pool: DbPool,
     retention_days: i32,
-    outgoing: mpsc::Sender<Outgoing>,
+    downlinks: Downlinks,
     shutdown: CancellationToken,
 ) {
     let p = pool.clone();
@@ -55,7 +54,7 @@ pub fn spawn(
         }
     }));
     tasks.spawn(crate::jobs::every(COMMANDS_EVERY, shutdown, move || {
-        let (p, out) = (pool.clone(), outgoing.clone());
+        let (p, out) = (pool.clone(), downlinks.clone());
         async move {
             if let Err(e) = send_due_commands(&p, &out).await {
                 tracing::warn!(error = %e, "sending relay commands failed");
@@ -76,7 +75,7 @@ pub async fn prepare_partitions(pool: &DbPool, retention_days: i32) -> Result<i3
     Ok(changed)
 }
 
-async fn send_due_commands(pool: &DbPool, outgoing: &mpsc::Sender<Outgoing>) -> Result<(), String> {
+async fn send_due_commands(pool: &DbPool, downlinks: &Downlinks) -> Result<(), String> {
     let mut conn = pool.get().await.map_err(|e| e.to_string())?;
     let due = app::iot::db::commands::claim_due(&mut conn, 200).await.map_err(|e| e.to_string())?;
     for cmd in due {
@@ -88,7 +87,7 @@ async fn send_due_commands(pool: &DbPool, outgoing: &mpsc::Sender<Outgoing>) -> 
         let down = DownlinkFrame { v: PROTOCOL_VERSION, seq: cmd.seq.unsigned_abs(), msg: Downlink::Command(command) };
         let Ok(payload) = frame::encode(&down, &secret, Direction::Down, &cmd.uid) else { continue };
         // Not sent now (link busy): the next attempt is already scheduled.
-        let _ = outgoing.try_send(Outgoing { topic: topic(&cmd.uid, Direction::Down), payload });
+        downlinks.send(topic(&cmd.uid, Direction::Down), payload);
     }
     Ok(())
 }

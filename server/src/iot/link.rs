@@ -1,55 +1,87 @@
 //! The ingest's own MQTT connection: subscribes to every node's uplink topic (a shared
-//! subscription, so with several servers on one broker each frame goes to one of them),
-//! hands each frame to the worker that owns its device, and publishes downlinks
-//! (acknowledgements, commands). Same code against the embedded and an external broker.
+//! subscription, so with several servers on one broker each frame goes to one of them) and
+//! hands each frame to the worker that owns its device. Downlinks (acknowledgements, commands)
+//! go out through [`Downlinks`], a handle on the same connection. The event loop runs alone in
+//! its task: `EventLoop::poll` is never raced against anything but shutdown, because dropping
+//! it half-way through a (re)connection drops the connection.
 
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::ingest::{IngestStats, Outgoing, RawFrame};
+use super::ingest::{IngestStats, RawFrame};
 use crate::mqtt::ClientTarget;
 
 /// The uplink filter (`+` is the device id).
 pub const UPLINK_FILTER: &str = "mostrador/n/+/up";
 /// Shared-subscription group of the servers' ingest.
 pub const SHARE_GROUP: &str = "mostrador-ingest";
+/// Downlinks waiting to go out; beyond this they are dropped (and counted): a node that misses
+/// an acknowledgement sends its frames again, a command is resent by its job.
+pub const DOWNLINK_QUEUE: usize = 20_000;
 
-/// Runs the link until `shutdown`.
-pub async fn run_link(
-    target: ClientTarget,
-    client_id: String,
-    shared: bool,
-    workers: Vec<mpsc::Sender<RawFrame>>,
-    mut outgoing: mpsc::Receiver<Outgoing>,
+/// Sends downlinks on the ingest's connection (never waits).
+#[derive(Clone)]
+pub struct Downlinks {
+    client: AsyncClient,
     stats: Arc<IngestStats>,
-    shutdown: CancellationToken,
-) {
-    let mut options = MqttOptions::new(client_id, target.host.clone(), target.port);
-    options
-        .set_keep_alive(Duration::from_secs(15))
-        .set_max_packet_size(64 * 1024, 64 * 1024)
-        .set_inflight(1000)
-        .set_clean_session(true);
-    if let Some((user, pass)) = &target.credentials {
-        options.set_credentials(user.clone(), pass.clone());
+}
+
+impl Downlinks {
+    /// Queues `payload` for `topic` with QoS 1; `false` (and counted) if the queue is full.
+    pub fn send(&self, topic: String, payload: Vec<u8>) -> bool {
+        let sent = self.client.try_publish(topic, QoS::AtLeastOnce, false, payload).is_ok();
+        if !sent {
+            self.stats.acks_dropped.fetch_add(1, Ordering::Relaxed);
+        }
+        sent
     }
-    let (client, mut eventloop) = AsyncClient::new(options, 20_000);
-    let filter = if shared { format!("$share/{SHARE_GROUP}/{UPLINK_FILTER}") } else { UPLINK_FILTER.to_owned() };
-    let mut backoff = Duration::from_millis(250);
-    loop {
-        tokio::select! {
-            () = shutdown.cancelled() => break,
-            Some(out) = outgoing.recv() => {
-                if client.try_publish(out.topic, QoS::AtLeastOnce, false, out.payload).is_err() {
-                    stats.acks_dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                }
-            }
-            event = eventloop.poll() => match event {
+}
+
+/// The connection, before its event loop runs.
+pub struct Link {
+    client: AsyncClient,
+    eventloop: EventLoop,
+    filter: String,
+}
+
+impl Link {
+    /// Prepares the connection to `target` as `client_id`.
+    pub fn new(target: &ClientTarget, client_id: String, shared: bool) -> Self {
+        let mut options = MqttOptions::new(client_id, target.host.clone(), target.port);
+        options
+            .set_keep_alive(Duration::from_secs(15))
+            .set_max_packet_size(64 * 1024, 64 * 1024)
+            .set_inflight(1000)
+            .set_clean_session(true);
+        if let Some((user, pass)) = &target.credentials {
+            options.set_credentials(user.clone(), pass.clone());
+        }
+        let (client, eventloop) = AsyncClient::new(options, DOWNLINK_QUEUE);
+        let filter = if shared { format!("$share/{SHARE_GROUP}/{UPLINK_FILTER}") } else { UPLINK_FILTER.to_owned() };
+        Self { client, eventloop, filter }
+    }
+
+    /// A handle for sending downlinks.
+    pub fn downlinks(&self, stats: Arc<IngestStats>) -> Downlinks {
+        Downlinks { client: self.client.clone(), stats }
+    }
+
+    /// Runs the connection until `shutdown`.
+    pub async fn run(self, workers: Vec<mpsc::Sender<RawFrame>>, shutdown: CancellationToken) {
+        let Self { client, mut eventloop, filter } = self;
+        let mut backoff = Duration::from_millis(250);
+        loop {
+            let event = tokio::select! {
+                () = shutdown.cancelled() => break,
+                event = eventloop.poll() => event,
+            };
+            match event {
                 Ok(Event::Incoming(Packet::ConnAck(_))) => {
                     backoff = Duration::from_millis(250);
                     tracing::info!(%filter, "ingest link connected");
@@ -75,12 +107,12 @@ pub async fn run_link(
                     }
                     backoff = (backoff * 2).min(Duration::from_secs(5));
                 }
-            },
+            }
         }
+        let _ = client.try_disconnect();
+        let _ = tokio::time::timeout(Duration::from_millis(300), eventloop.poll()).await;
+        tracing::info!("ingest link stopped");
     }
-    let _ = client.try_disconnect();
-    let _ = tokio::time::timeout(Duration::from_millis(300), eventloop.poll()).await;
-    tracing::info!("ingest link stopped");
 }
 
 /// The worker that owns the device of `topic` (one device, one worker: its frames stay in order).

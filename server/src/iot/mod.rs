@@ -50,7 +50,8 @@ pub fn start(
     let stats = Arc::new(IngestStats::default());
     tasks.spawn(registry::run(registry.clone(), misses, pool.clone(), shutdown.clone()));
     let settings = IngestSettings { retention_days: config.retention_days, ahead_days: jobs::PARTITIONS_AHEAD_DAYS };
-    let (out_tx, out_rx) = mpsc::channel(20_000);
+    let link = link::Link::new(&target, client_id, config.shared_subscription);
+    let downlinks = link.downlinks(stats.clone());
     let mut workers = Vec::new();
     for _ in 0..config.workers.max(1) {
         let (tx, rx) = mpsc::channel(QUEUE_PER_WORKER);
@@ -59,21 +60,34 @@ pub fn start(
             rx,
             registry.clone(),
             pool.clone(),
-            out_tx.clone(),
+            downlinks.clone(),
             stats.clone(),
             settings,
             shutdown.clone(),
         ));
     }
-    tasks.spawn(link::run_link(
-        target,
-        client_id,
-        config.shared_subscription,
-        workers,
-        out_rx,
-        stats.clone(),
-        shutdown.clone(),
-    ));
-    jobs::spawn(tasks, pool, config.retention_days, out_tx, shutdown);
+    tasks.spawn(link.run(workers, shutdown.clone()));
+    jobs::spawn(tasks, pool, config.retention_days, downlinks, shutdown.clone());
+    tasks.spawn(log_stats(stats.clone(), shutdown));
     stats
 }
+
+/// Logs the ingest's counters every [`STATS_EVERY`] while frames arrive.
+async fn log_stats(stats: Arc<IngestStats>, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(STATS_EVERY);
+    let mut last = 0;
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let received = IngestStats::get(&stats.received);
+        if received != last {
+            last = received;
+            tracing::info!(stats = ?stats, "ingest");
+        }
+    }
+}
+
+/// How often the ingest's counters are logged.
+pub const STATS_EVERY: std::time::Duration = std::time::Duration::from_secs(10);

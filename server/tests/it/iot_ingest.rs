@@ -40,11 +40,13 @@ pub struct TestNode {
     pub view: Arc<Mutex<NodeView>>,
     pub first_seq: u64,
     task: tokio::task::JoinHandle<()>,
+    poller: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for TestNode {
     fn drop(&mut self) {
         self.task.abort();
+        self.poller.abort();
     }
 }
 
@@ -56,6 +58,24 @@ impl TestNode {
         let mut opts = MqttOptions::new(uid.clone(), "127.0.0.1", port);
         opts.set_keep_alive(Duration::from_secs(5)).set_credentials(uid.clone(), creds.broker_password.clone());
         let (client, mut eventloop) = AsyncClient::new(opts, 100);
+        // The event loop polls alone in its task: dropping `poll` mid-connection drops it.
+        let (events_tx, mut events) = mpsc::channel::<Option<Vec<u8>>>(100);
+        let poller = tokio::spawn(async move {
+            loop {
+                let event = match eventloop.poll().await {
+                    Ok(Event::Incoming(Packet::ConnAck(_))) => None,
+                    Ok(Event::Incoming(Packet::Publish(p))) => Some(p.payload.to_vec()),
+                    Ok(_) => continue,
+                    Err(_) => {
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        continue;
+                    }
+                };
+                if events_tx.send(event).await.is_err() {
+                    return;
+                }
+            }
+        });
         let (tx, mut rx) = mpsc::channel::<Reading>(100);
         let view = Arc::new(Mutex::new(NodeView::default()));
         let v = view.clone();
@@ -72,18 +92,13 @@ impl TestNode {
                 tokio::select! {
                     Some(r) = rx.recv() => node.handle(ms(), Input::Reading(r), &mut out),
                     _ = tick.tick() => node.handle(ms(), Input::Tick, &mut out),
-                    ev = eventloop.poll() => match ev {
-                        Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                            client.subscribe(&down, QoS::AtLeastOnce).await.unwrap();
+                    Some(ev) = events.recv() => match ev {
+                        None => {
+                            client.try_subscribe(&down, QoS::AtLeastOnce).unwrap();
                             node.handle(ms(), Input::Connected, &mut out);
                             v.lock().unwrap().connected = true;
                         }
-                        Ok(Event::Incoming(Packet::Publish(p))) => node.handle(ms(), Input::Downlink(&p.payload), &mut out),
-                        Ok(_) => {}
-                        Err(_) => {
-                            node.handle(ms(), Input::Disconnected, &mut out);
-                            tokio::time::sleep(Duration::from_millis(200)).await;
-                        }
+                        Some(payload) => node.handle(ms(), Input::Downlink(&payload), &mut out),
                     },
                 }
                 for o in out.drain(..) {
@@ -97,7 +112,7 @@ impl TestNode {
                 view.relays = node.relays().to_vec();
             }
         });
-        Self { readings: tx, view, first_seq, task }
+        Self { readings: tx, view, first_seq, task, poller }
     }
 
     pub async fn wait(&self, what: &str, ok: impl Fn(&NodeView) -> bool) {
