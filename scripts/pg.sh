@@ -6,7 +6,8 @@
 # As root, initdb refuses to run, so the cluster runs as the `postgres` user (Debian's package
 # creates it) and DIR belongs to it. When `postgres` cannot reach DIR (a clone under /root,
 # mode 0700), the cluster lives in /var/lib/mostrador-pg/<hash of DIR> and DIR links to it.
-# `scripts/pg.sh running DIR` exits 0 when the cluster in DIR is running.
+# `scripts/pg.sh running DIR` exits 0 when the cluster in DIR is running; `scripts/pg.sh crash
+# DIR` stops it without a clean shutdown.
 set -euo pipefail
 
 pg_bindir() {
@@ -23,7 +24,7 @@ as_owner() {
 
 cmd=${1:-}
 dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|status|running DIR [PORT] [--test]" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|crash|status|running DIR [PORT] [--test]" >&2; exit 2; }
 mkdir -p "$(dirname "$dir")"
 dir=$(cd "$(dirname "$dir")" && pwd)/$(basename "$dir")
 bin=$(pg_bindir)
@@ -60,6 +61,12 @@ case "$cmd" in
       echo "[pg] stopping ($dir)"
       as_owner "$bin/pg_ctl" -D "$dir" -m fast -w stop >/dev/null
     fi
+    ;;
+  crash)
+    # Stops the server the way a power cut or an OOM kill would (no checkpoint, no clean
+    # shutdown): the next start replays the WAL. The fault test uses it.
+    echo "[pg] crashing ($dir)"
+    as_owner "$bin/pg_ctl" -D "$dir" -m immediate -w stop >/dev/null
     ;;
   status)
     as_owner "$bin/pg_ctl" -D "$dir" status

@@ -2,7 +2,8 @@
 # The README's second command: every test. Installs what is missing, starts a private test
 # PostgreSQL (.data/pg-test, fsync off), then runs in order: formatting, clippy, unit + database + HTTP
 # tests, the no_std builds of `shared` (wasm32 and the ESP32's riscv32imc), and the browser tests
-# (release build, Debian's Chromium, once with and once without JavaScript). Exits non-zero on
+# (release build, Debian's Chromium, once with and once without JavaScript), then the IoT
+# fault test (scripts/fault-test.sh). Exits non-zero on
 # the first failure. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -89,5 +90,8 @@ step "graceful shutdown on SIGTERM"
 if ! stop_server; then echo "server did not exit cleanly"; cat .data/e2e-server.log; exit 1; fi
 grep -q "server stopped cleanly" .data/e2e-server.log || { echo "no clean-stop line in the log"; exit 1; }
 echo "server stopped cleanly"
+
+step "IoT fault test: nodes publishing through a server SIGKILL and a PostgreSQL crash"
+bash scripts/fault-test.sh "$bin"
 
 step "all tests passed"

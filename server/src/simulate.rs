@@ -188,6 +188,8 @@ pub async fn run(config: &Config, args: SimulateArgs) -> anyhow::Result<()> {
                 if let Some((at, acked)) = window_start {
                     measured = Some((at.elapsed(), a - acked));
                 }
+                // Nodes may produce a little more before they see the flag: count again next time.
+                continue;
             }
             if let Some(since) = drain_started
                 && (a >= p || since.elapsed() > args.drain_timeout)
