@@ -77,14 +77,17 @@ ensure_roles "$PG_PORT" mostrador_e2e
 mkdir -p .data
 # Only this run's settings: an APP_* exported by the caller must not point the tests at real services.
 env -u APP_DATABASE__URL -u APP_DATABASE__APP_URL -u APP_MQTT__URL -u APP_HTTP__SITE_ROOT -u APP_MQTT__TOPICS \
+  -u APP_IOT__BROKER_URL \
   -u APP_MAIL__SMTP_URL -u APP_MAIL__DEV_MAILBOX -u APP_HTTP__PUBLIC_URL -u APP_HTTP__TRUST_FORWARDED \
   LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=mostrador APP_DEMO__SEED=true APP_MAIL__DEV_MAILBOX=true \
+  APP_MQTT__EXTRA_USERS=pruebas:pruebas-clave \
   DATABASE_URL="postgres://mostrador_owner@127.0.0.1:$PG_PORT/mostrador_e2e" \
   APP_HTTP__ADDR="127.0.0.1:$E2E_HTTP_PORT" APP_MQTT__PORT_V4="$E2E_MQTT_V4" APP_MQTT__PORT_V5="$E2E_MQTT_V5" \
   "$bin" >.data/e2e-server.log 2>&1 &
 server_pid=$!
 wait_for_http "http://127.0.0.1:$E2E_HTTP_PORT/health" 60 || { cat .data/e2e-server.log; exit 1; }
-(cd end2end && E2E_BASE_URL="http://127.0.0.1:$E2E_HTTP_PORT" E2E_MQTT_PORT="$E2E_MQTT_V4" npx playwright test)
+(cd end2end && E2E_BASE_URL="http://127.0.0.1:$E2E_HTTP_PORT" E2E_MQTT_PORT="$E2E_MQTT_V4" E2E_BIN="$PWD/../$bin" \
+  npx playwright test)
 
 step "graceful shutdown on SIGTERM"
 if ! stop_server; then echo "server did not exit cleanly"; cat .data/e2e-server.log; exit 1; fi

@@ -12,10 +12,14 @@ export async function waitHydrated(page: Page) {
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
 }
 
+/** The extra broker user the e2e server accepts (APP_MQTT__EXTRA_USERS in scripts/test.sh). */
+export const MQTT_USER = process.env.E2E_MQTT_USER ?? 'pruebas';
+export const MQTT_PASSWORD = process.env.E2E_MQTT_PASSWORD ?? 'pruebas-clave';
+
 /** Publishes one message with Debian's mosquitto_pub, a real MQTT 3.1.1 client. */
 export function mqttPublish(topic: string, payload: string, opts: { qos?: number; retain?: boolean } = {}) {
   const args = ['-h', '127.0.0.1', '-p', process.env.E2E_MQTT_PORT ?? '1883', '-t', topic, '-m', payload,
-    '-q', String(opts.qos ?? 1), '-i', `e2e-${Date.now()}`];
+    '-q', String(opts.qos ?? 1), '-i', `e2e-${Date.now()}`, '-u', MQTT_USER, '-P', MQTT_PASSWORD];
   if (opts.retain) args.push('-r');
   execFileSync('mosquitto_pub', args, { timeout: 10_000 });
 }
