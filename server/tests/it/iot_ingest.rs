@@ -196,6 +196,32 @@ async fn a_node_s_readings_are_stored_once_and_acknowledged() {
     assert_eq!(latest, 409);
     assert_eq!(device_counter(&app, &creds.uid, "frames_ok").await, 3);
 
+    // Exported as CSV and as JSON, every reading once, in time order.
+    let csv = app
+        .get_as(&format!("/api/iot/export?device={}&range=24h&format=csv", creds.uid), Some(&owner))
+        .await;
+    assert_eq!(csv.status(), 200);
+    assert!(csv.headers()["content-disposition"].to_str().unwrap().contains(".csv"));
+    let csv = csv.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "fecha_hora,sensor,canal,valor,unidad");
+    assert_eq!(lines.len(), 11, "{csv}");
+    assert!(lines[1].ends_with(",temperature,0,4.00,°C"), "{}", lines[1]);
+    assert!(lines[10].ends_with(",temperature,0,4.09,°C"), "{}", lines[10]);
+    let json: serde_json::Value = app
+        .get_as(&format!("/api/iot/export?device={}&range=24h&format=json", creds.uid), Some(&owner))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 10);
+    assert_eq!(json[9]["value"], 4.09);
+    // Without a session, or for an unknown device: refused.
+    let anonymous = app.get_as(&format!("/api/iot/export?device={}", creds.uid), None).await;
+    assert_eq!(anonymous.status(), 401);
+    let unknown = app.get_as("/api/iot/export?device=zzzzzzzzzzzz", Some(&owner)).await;
+    assert_eq!(unknown.status(), 404);
+
     // The device list shows it online with its value.
     let res = app.call("/api/iot/list_devices", &[], Some(&owner)).await;
     let list: Vec<shared::iot::dto::DeviceSummary> = res.json().await.unwrap();
