@@ -197,9 +197,7 @@ async fn a_node_s_readings_are_stored_once_and_acknowledged() {
     assert_eq!(device_counter(&app, &creds.uid, "frames_ok").await, 3);
 
     // Exported as CSV and as JSON, every reading once, in time order.
-    let csv = app
-        .get_as(&format!("/api/iot/export?device={}&range=24h&format=csv", creds.uid), Some(&owner))
-        .await;
+    let csv = app.get_as(&format!("/api/iot/export?device={}&range=24h&format=csv", creds.uid), Some(&owner)).await;
     assert_eq!(csv.status(), 200);
     assert!(csv.headers()["content-disposition"].to_str().unwrap().contains(".csv"));
     let csv = csv.text().await.unwrap();

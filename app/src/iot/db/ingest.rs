@@ -86,7 +86,7 @@ struct WindowRow {
     seq_above: i64,
 }
 
-/// Writes `batches` in one transaction (entered as the system).
+/// Writes `batches` (one per device) in one transaction (entered as the system).
 pub async fn write_batch(
     conn: &mut AsyncPgConnection,
     batches: &[DeviceBatch],
@@ -299,18 +299,12 @@ async fn write(conn: &mut AsyncPgConnection, batches: &[DeviceBatch], limits: Ti
         .await?;
     }
 
-    // Every device in the batch: its window, counters, last seen and last problem.
+    // Every device in the batch (each appears once): its window, counters, last seen and
+    // last problem.
     let mut u = DeviceUpdate::default();
     for batch in batches {
         let Some(window) = windows.get(&batch.device_id) else { continue };
-        if u.id.last() == Some(&batch.device_id) || u.id.contains(&batch.device_id) {
-            continue;
-        }
         let (ok, dup, vals, seen, problem) = counters.remove(&batch.device_id).unwrap_or_default();
-        let (mac, malformed) = batches
-            .iter()
-            .filter(|b| b.device_id == batch.device_id)
-            .fold((0, 0), |(a, m), b| (a + b.rejected_mac, m + b.rejected_malformed));
         let (upto, above) = window.to_columns();
         u.id.push(batch.device_id);
         u.upto.push(upto);
@@ -318,11 +312,11 @@ async fn write(conn: &mut AsyncPgConnection, batches: &[DeviceBatch], limits: Ti
         u.seen.push(seen);
         u.ok.push(ok);
         u.dup.push(dup);
-        u.mac.push(mac);
-        u.malformed.push(malformed);
+        u.mac.push(batch.rejected_mac);
+        u.malformed.push(batch.rejected_malformed);
         u.vals.push(vals);
         u.problem.push(problem);
-        if !batch.frames.is_empty() || ok > 0 || dup > 0 {
+        if ok > 0 || dup > 0 {
             out.acks.push((batch.device_id, window.upto));
         }
     }
