@@ -168,7 +168,8 @@ async fn through_mosquitto_with_the_acl_a_node_is_ingested_and_confined_to_its_t
     let f =
         frame::encode(&UplinkFrame { v: 1, seq: 7, msg: Uplink::Telemetry { readings } }, &sa, Direction::Up, &a.uid)
             .unwrap();
-    publish_v4_as_client(mosquitto.port, &a.uid, &a.broker_password, &topic(&b.uid, Direction::Up), &f).await;
+    let creds = Some((a.uid.as_str(), a.broker_password.as_str()));
+    crate::helpers::publish_v4_with(mosquitto.port, &a.uid, creds, &topic(&b.uid, Direction::Up), &f).await;
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     #[derive(diesel::QueryableByName)]
     struct N {
@@ -184,25 +185,4 @@ async fn through_mosquitto_with_the_acl_a_node_is_ingested_and_confined_to_its_t
     assert_eq!(b_seen.n, 0, "the ACL kept A off B's topic");
     let stored: N = diesel::sql_query("SELECT count(*) AS n FROM readings").get_result(&mut conn).await.unwrap();
     assert_eq!(stored.n, 1);
-}
-
-async fn publish_v4_as_client(port: u16, client_id: &str, password: &str, topic: &str, payload: &[u8]) {
-    use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
-    let mut opts = MqttOptions::new(client_id, "127.0.0.1", port);
-    opts.set_keep_alive(Duration::from_secs(5)).set_credentials(client_id, password);
-    let (client, mut eventloop) = AsyncClient::new(opts, 10);
-    client.publish(topic, QoS::AtLeastOnce, false, payload.to_vec()).await.unwrap();
-    let acked = async {
-        loop {
-            match eventloop.poll().await {
-                Ok(Event::Incoming(Packet::PubAck(_))) => break,
-                Ok(_) => {}
-                Err(e) => panic!("publish failed: {e}"),
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(10), acked)
-        .await
-        .expect("PUBACK (Mosquitto acknowledges denied publishes too)");
-    let _ = client.disconnect().await;
 }

@@ -192,8 +192,20 @@ pub async fn publish_v4(port: u16, topic: &str, payload: &[u8]) {
 
 /// [`publish_v4`] with a username and password.
 pub async fn publish_v4_as(port: u16, credentials: Option<(&str, &str)>, topic: &str, payload: &[u8]) {
+    publish_v4_with(port, &format!("test-v4-{}", rand::random::<u32>()), credentials, topic, payload).await;
+}
+
+/// Publishes one message as client `client_id` (a device connects as its id) and waits for
+/// the broker's PUBACK (brokers acknowledge publishes their ACL drops too).
+pub async fn publish_v4_with(
+    port: u16,
+    client_id: &str,
+    credentials: Option<(&str, &str)>,
+    topic: &str,
+    payload: &[u8],
+) {
     use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet, QoS};
-    let mut opts = MqttOptions::new(format!("test-v4-{}", rand::random::<u32>()), "127.0.0.1", port);
+    let mut opts = MqttOptions::new(client_id, "127.0.0.1", port);
     opts.set_keep_alive(Duration::from_secs(5));
     if let Some((user, pass)) = credentials {
         opts.set_credentials(user, pass);

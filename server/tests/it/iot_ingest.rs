@@ -16,7 +16,7 @@ use shared::iot::wire::{Direction, Reading, Uplink, UplinkFrame, topic};
 use tokio::sync::mpsc;
 
 use crate::fixtures::business_with_session;
-use crate::helpers::{Session, TestApp};
+use crate::helpers::{Session, TestApp, publish_v4_with};
 
 /// Adds a device through the API as `session`.
 pub async fn add_device(app: &TestApp, session: &Session, name: &str) -> DeviceCredentials {
@@ -246,20 +246,20 @@ async fn wrong_mac_replayed_sequence_another_device_s_topic_and_malformed_payloa
     let a_creds = (a.uid.as_str(), a.broker_password.as_str());
 
     // 1. A good frame, then the same frame again (a replay): stored once.
-    publish(port, &a.uid, a_creds, &topic(&a.uid, Direction::Up), &good).await;
-    publish(port, &a.uid, a_creds, &topic(&a.uid, Direction::Up), &good).await;
+    publish_v4_with(port, &a.uid, Some(a_creds), &topic(&a.uid, Direction::Up), &good).await;
+    publish_v4_with(port, &a.uid, Some(a_creds), &topic(&a.uid, Direction::Up), &good).await;
     eventually("the replay counted", async || device_counter(&app, &a.uid, "frames_duplicate").await == 1).await;
     assert_eq!(device_counter(&app, &a.uid, "frames_ok").await, 1);
     // 2. Signed with another key.
     let forged = frame::encode(&UplinkFrame { seq: 51, ..frame.clone() }, &sb, Direction::Up, &a.uid).unwrap();
-    publish(port, &a.uid, a_creds, &topic(&a.uid, Direction::Up), &forged).await;
+    publish_v4_with(port, &a.uid, Some(a_creds), &topic(&a.uid, Direction::Up), &forged).await;
     eventually("the bad MAC counted", async || device_counter(&app, &a.uid, "rejected_mac").await == 1).await;
     // 3. Device A publishing its own (valid for A) frame on B's topic: B's key does not match.
     let a_as_b = frame::encode(&UplinkFrame { seq: 52, ..frame.clone() }, &sa, Direction::Up, &a.uid).unwrap();
-    publish(port, &a.uid, a_creds, &topic(&b.uid, Direction::Up), &a_as_b).await;
+    publish_v4_with(port, &a.uid, Some(a_creds), &topic(&b.uid, Direction::Up), &a_as_b).await;
     eventually("the other topic counted", async || device_counter(&app, &b.uid, "rejected_mac").await == 1).await;
     // 4. Not a frame at all.
-    publish(port, &a.uid, a_creds, &topic(&a.uid, Direction::Up), b"{\"temp\": 4.2}").await;
+    publish_v4_with(port, &a.uid, Some(a_creds), &topic(&a.uid, Direction::Up), b"{\"temp\": 4.2}").await;
     eventually("the malformed payload counted", async || device_counter(&app, &a.uid, "rejected_malformed").await == 1)
         .await;
     // 5. A value no sensor can give: the frame is kept, the reading refused.
@@ -272,7 +272,7 @@ async fn wrong_mac_replayed_sequence_another_device_s_topic_and_malformed_payloa
         &a.uid,
     )
     .unwrap();
-    publish(port, &a.uid, a_creds, &topic(&a.uid, Direction::Up), &hot).await;
+    publish_v4_with(port, &a.uid, Some(a_creds), &topic(&a.uid, Direction::Up), &hot).await;
     eventually("the value refused", async || device_counter(&app, &a.uid, "rejected_values").await == 1).await;
     // 6. A topic of no device: counted by the ingest.
     crate::helpers::publish_v4(port, "mostrador/n/zzzzzzzzzzzz/up", &good).await;
@@ -333,24 +333,6 @@ async fn a_relay_command_is_applied_once_and_acknowledged() {
     let live: shared::iot::dto::DeviceLive = res.json().await.unwrap();
     assert_eq!(live.relays[1].on, Some(true));
     assert_eq!(live.relays[1].pending, None);
-}
-
-async fn publish(port: u16, client_id: &str, (user, pass): (&str, &str), topic: &str, payload: &[u8]) {
-    let mut opts = MqttOptions::new(client_id, "127.0.0.1", port);
-    opts.set_keep_alive(Duration::from_secs(5)).set_credentials(user, pass);
-    let (client, mut eventloop) = AsyncClient::new(opts, 10);
-    client.publish(topic, QoS::AtLeastOnce, false, payload.to_vec()).await.unwrap();
-    let acked = async {
-        loop {
-            match eventloop.poll().await {
-                Ok(Event::Incoming(Packet::PubAck(_))) => break,
-                Ok(_) => {}
-                Err(e) => panic!("publish failed: {e}"),
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(10), acked).await.expect("PUBACK");
-    let _ = client.disconnect().await;
 }
 
 async fn connects(port: u16, client_id: &str, user: &str, pass: &str) -> bool {

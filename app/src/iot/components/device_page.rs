@@ -10,7 +10,7 @@ use shared::tenancy::Permission;
 
 use super::device_charts::ChartsPanel;
 use super::device_manage::ManagePanel;
-use super::parts::{LiveValues, StatusBadge, firmware_text, last_seen_text, rssi_text};
+use super::parts::{LiveValues, StatusBadge, meta_line};
 use super::relays::RelayPanel;
 use super::ticker::{CHARTS_EVERY, LIVE_EVERY, use_ticker};
 use crate::components::{ErrorNotice, successes};
@@ -102,16 +102,7 @@ fn DeviceNotFound() -> impl IntoView {
 #[component]
 fn LiveView(live: DeviceLive, can_operate: bool, switch: ServerAction<SwitchRelay>) -> impl IntoView {
     let DeviceLive { device, relays, events } = live;
-    let meta = [
-        (!device.location.is_empty()).then(|| device.location.clone()),
-        Some(format!("Visto: {}", last_seen_text(&device))),
-        Some(format!("Señal: {}", rssi_text(&device))),
-        Some(format!("Firmware: {}", firmware_text(&device))),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" · ");
+    let meta = meta_line(&device);
     view! {
         <div class="page-header device-header">
             <div class="device-head">

@@ -8,7 +8,7 @@ use shared::iot::dto::DeviceSummary;
 use shared::tenancy::Permission;
 
 use super::credentials_card::CredentialsCard;
-use super::parts::{LiveValues, StatusBadge, firmware_text, last_seen_text, rssi_text};
+use super::parts::{LiveValues, StatusBadge, meta_line};
 use super::ticker::{LIVE_EVERY, use_ticker};
 use crate::components::{ErrorNotice, Field, FormError, action_error, successes};
 use crate::iot::api::{AddDevice, list_devices};
@@ -64,16 +64,7 @@ pub fn DevicesPage() -> impl IntoView {
 fn DeviceCard(device: DeviceSummary) -> impl IntoView {
     let href = format!("/equipos/{}", device.uid);
     let testid = format!("device-{}", device.uid);
-    let meta = [
-        (!device.location.is_empty()).then(|| device.location.clone()),
-        Some(format!("Visto: {}", last_seen_text(&device))),
-        Some(format!("Señal: {}", rssi_text(&device))),
-        Some(format!("Firmware: {}", firmware_text(&device))),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" · ");
+    let meta = meta_line(&device);
     view! {
         <article class="card device" data-testid=testid>
             <div class="device-head">

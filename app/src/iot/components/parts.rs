@@ -43,17 +43,12 @@ pub fn LiveValues(
     .into_any()
 }
 
-/// When the last valid frame arrived, or "nunca".
-pub fn last_seen_text(device: &DeviceSummary) -> String {
-    device.last_seen.clone().unwrap_or_else(|| "nunca".to_owned())
-}
-
-/// The Wi-Fi signal ("-61 dBm"), or a dash.
-pub fn rssi_text(device: &DeviceSummary) -> String {
-    device.rssi.map_or_else(|| "—".to_owned(), |r| format!("{r} dBm"))
-}
-
-/// The firmware version, or a dash.
-pub fn firmware_text(device: &DeviceSummary) -> String {
-    device.firmware.clone().unwrap_or_else(|| "—".to_owned())
+/// Location, last seen, Wi-Fi signal and firmware in one line ("Depósito · Visto: … · Señal:
+/// -61 dBm · Firmware: 1.4.2"), dashes for what the node has not reported.
+pub fn meta_line(device: &DeviceSummary) -> String {
+    let seen = device.last_seen.as_deref().unwrap_or("nunca");
+    let rssi = device.rssi.map_or_else(|| "—".to_owned(), |r| format!("{r} dBm"));
+    let firmware = device.firmware.as_deref().unwrap_or("—");
+    let details = format!("Visto: {seen} · Señal: {rssi} · Firmware: {firmware}");
+    if device.location.is_empty() { details } else { format!("{} · {details}", device.location) }
 }

@@ -15,6 +15,15 @@ pub const ROLLUP_LAG_SECS: i64 = 300;
 /// Readings older than this on arrival are "late" (see [`ROLLUP_LAG_SECS`]).
 pub const LATE_AFTER_SECS: i64 = 90;
 
+/// A rollup row is always recomputed whole from its source, so a conflict replaces it. (A
+/// macro: `concat!` needs a literal.)
+macro_rules! replace_bucket {
+    () => {
+        " ON CONFLICT (device_id, kind, channel, bucket) DO UPDATE SET n = excluded.n, \
+         total = excluded.total, min_value = excluded.min_value, max_value = excluded.max_value"
+    };
+}
+
 /// Most minutes rolled in one round, so catching up after downtime stays in small steps.
 const MAX_MINUTES_PER_ROUND: i64 = 120;
 
@@ -93,12 +102,12 @@ pub async fn roll_up(conn: &mut AsyncPgConnection, retention_days: i32) -> Query
         };
         let mut minutes_until = progress.minutes_until;
         if target > progress.minutes_until {
-            round.minutes = diesel::sql_query(
+            round.minutes = diesel::sql_query(concat!(
                 "INSERT INTO reading_minutes (tenant_id, device_id, kind, channel, bucket, n, total, min_value, max_value) \
                  SELECT tenant_id, device_id, kind, channel, date_trunc('minute', at), count(*), sum(value), min(value), max(value) \
-                   FROM readings WHERE at >= $1 AND at < $2 GROUP BY 1, 2, 3, 4, 5 \
-                 ON CONFLICT (device_id, kind, channel, bucket) DO UPDATE SET n = excluded.n, total = excluded.total, \
-                   min_value = excluded.min_value, max_value = excluded.max_value",
+                   FROM readings WHERE at >= $1 AND at < $2 GROUP BY 1, 2, 3, 4, 5",
+                replace_bucket!()
+            ),
             )
             .bind::<Timestamptz, _>(progress.minutes_until)
             .bind::<Timestamptz, _>(target)
@@ -122,16 +131,16 @@ pub async fn roll_up(conn: &mut AsyncPgConnection, retention_days: i32) -> Query
             let kinds: Vec<i16> = dirty.iter().map(|d| d.kind).collect();
             let channels: Vec<i16> = dirty.iter().map(|d| d.channel).collect();
             let buckets: Vec<DateTime<Utc>> = dirty.iter().map(|d| d.bucket).collect();
-            round.late = diesel::sql_query(
+            round.late = diesel::sql_query(concat!(
                 "WITH l AS (SELECT * FROM unnest($1::int8[], $2::int2[], $3::int2[], $4::timestamptz[]) \
                               AS l(device_id, kind, channel, bucket)) \
                  INSERT INTO reading_minutes (tenant_id, device_id, kind, channel, bucket, n, total, min_value, max_value) \
                  SELECT r.tenant_id, l.device_id, l.kind, l.channel, l.bucket, count(*), sum(r.value), min(r.value), max(r.value) \
                    FROM l JOIN readings r ON r.device_id = l.device_id AND r.kind = l.kind AND r.channel = l.channel \
                     AND r.at >= l.bucket AND r.at < l.bucket + interval '1 minute' \
-                  GROUP BY 1, 2, 3, 4, 5 \
-                 ON CONFLICT (device_id, kind, channel, bucket) DO UPDATE SET n = excluded.n, total = excluded.total, \
-                   min_value = excluded.min_value, max_value = excluded.max_value",
+                  GROUP BY 1, 2, 3, 4, 5",
+                replace_bucket!()
+            ),
             )
             .bind::<Array<BigInt>, _>(&devices)
             .bind::<Array<SmallInt>, _>(&kinds)
@@ -139,7 +148,7 @@ pub async fn roll_up(conn: &mut AsyncPgConnection, retention_days: i32) -> Query
             .bind::<Array<Timestamptz>, _>(&buckets)
             .execute(conn)
             .await?;
-            diesel::sql_query(
+            diesel::sql_query(concat!(
                 "WITH h AS (SELECT DISTINCT device_id, kind, channel, date_trunc('hour', bucket) AS hour \
                               FROM unnest($1::int8[], $2::int2[], $3::int2[], $4::timestamptz[]) \
                                    AS l(device_id, kind, channel, bucket) \
@@ -149,9 +158,9 @@ pub async fn roll_up(conn: &mut AsyncPgConnection, retention_days: i32) -> Query
                         min(m.min_value), max(m.max_value) \
                    FROM h JOIN reading_minutes m ON m.device_id = h.device_id AND m.kind = h.kind \
                     AND m.channel = h.channel AND m.bucket >= h.hour AND m.bucket < h.hour + interval '1 hour' \
-                  GROUP BY 1, 2, 3, 4, 5 \
-                 ON CONFLICT (device_id, kind, channel, bucket) DO UPDATE SET n = excluded.n, total = excluded.total, \
-                   min_value = excluded.min_value, max_value = excluded.max_value",
+                  GROUP BY 1, 2, 3, 4, 5",
+                replace_bucket!()
+            ),
             )
             .bind::<Array<BigInt>, _>(&devices)
             .bind::<Array<SmallInt>, _>(&kinds)
@@ -166,13 +175,13 @@ pub async fn roll_up(conn: &mut AsyncPgConnection, retention_days: i32) -> Query
         let hours_target = truncate(minutes_until, 3600);
         let mut hours_until = progress.hours_until;
         if hours_target > progress.hours_until {
-            round.hours = diesel::sql_query(
+            round.hours = diesel::sql_query(concat!(
                 "INSERT INTO reading_hours (tenant_id, device_id, kind, channel, bucket, n, total, min_value, max_value) \
                  SELECT tenant_id, device_id, kind, channel, date_trunc('hour', bucket), sum(n), sum(total), \
                         min(min_value), max(max_value) \
-                   FROM reading_minutes WHERE bucket >= $1 AND bucket < $2 GROUP BY 1, 2, 3, 4, 5 \
-                 ON CONFLICT (device_id, kind, channel, bucket) DO UPDATE SET n = excluded.n, total = excluded.total, \
-                   min_value = excluded.min_value, max_value = excluded.max_value",
+                   FROM reading_minutes WHERE bucket >= $1 AND bucket < $2 GROUP BY 1, 2, 3, 4, 5",
+                replace_bucket!()
+            ),
             )
             .bind::<Timestamptz, _>(progress.hours_until)
             .bind::<Timestamptz, _>(hours_target)
