@@ -28,6 +28,9 @@ pub struct NodeConfig {
     pub max_in_flight: usize,
     /// Frames kept until acknowledged; when full the oldest is dropped (and counted).
     pub queue_capacity: usize,
+    /// A connected node that has sent nothing for this long sends a status report, so the
+    /// server can tell "quiet" from "gone" (it shows a device offline after two minutes).
+    pub keepalive_ms: u64,
 }
 
 impl Default for NodeConfig {
@@ -40,6 +43,7 @@ impl Default for NodeConfig {
             ack_timeout_ms: 10_000,
             max_in_flight: 16,
             queue_capacity: 512,
+            keepalive_ms: 60_000,
         }
     }
 }
@@ -123,6 +127,9 @@ pub struct Node {
     booted_at: u64,
     rssi: i16,
     stats: NodeStats,
+    /// The time of the input being handled, and of the last frame made.
+    now: u64,
+    last_frame_at: u64,
 }
 
 impl Node {
@@ -162,6 +169,8 @@ impl Node {
             booted_at: now,
             rssi: 0,
             stats: NodeStats::default(),
+            now,
+            last_frame_at: now,
         }
     }
 
@@ -208,6 +217,7 @@ impl Node {
     /// Feeds one input at time `now` (milliseconds, any monotonic clock) and appends what to
     /// do to `out`.
     pub fn handle(&mut self, now: u64, input: Input<'_>, out: &mut Vec<Output>) {
+        self.now = now;
         match input {
             Input::Connected => {
                 self.connected = true;
@@ -251,6 +261,20 @@ impl Node {
             .is_some_and(|sent| now.saturating_sub(sent) >= self.config.ack_timeout_ms);
         if self.connected && timed_out {
             self.rewind();
+        }
+        if self.connected && self.queue.is_empty() && now.saturating_sub(self.last_frame_at) >= self.config.keepalive_ms
+        {
+            let status = self.status_event(now);
+            self.enqueue(Uplink::Event(status), 0);
+        }
+    }
+
+    fn status_event(&self, now: u64) -> NodeEvent {
+        NodeEvent::Status {
+            rssi: self.rssi,
+            uptime_s: u32::try_from(now.saturating_sub(self.booted_at) / 1000).unwrap_or(u32::MAX),
+            queued: u16::try_from(self.queue.len()).unwrap_or(u16::MAX),
+            dropped: self.stats.dropped_readings,
         }
     }
 
@@ -326,12 +350,7 @@ impl Node {
                 self.report_relay(relay, now);
             }
             Command::RequestStatus => {
-                let status = NodeEvent::Status {
-                    rssi: self.rssi,
-                    uptime_s: u32::try_from(now.saturating_sub(self.booted_at) / 1000).unwrap_or(u32::MAX),
-                    queued: u16::try_from(self.queue.len()).unwrap_or(u16::MAX),
-                    dropped: self.stats.dropped_readings,
-                };
+                let status = self.status_event(now);
                 let (relay, on) = self.relay_of(command);
                 self.enqueue(Uplink::CommandAck { cmd: seq, ok: true, relay, on }, 0);
                 self.enqueue(Uplink::Event(status), 0);
@@ -375,6 +394,7 @@ impl Node {
             return;
         };
         self.next_seq += 1;
+        self.last_frame_at = self.now;
         if self.queue.len() >= self.config.queue_capacity
             && let Some(oldest) = self.queue.pop_front()
         {

@@ -219,3 +219,25 @@ fn over_a_lossy_duplicating_link_every_reading_is_stored_exactly_once() {
         assert_eq!(stored, (0..total).collect::<Vec<_>>(), "seed {seed}");
     }
 }
+
+#[test]
+fn a_quiet_connected_node_sends_a_status_report_every_keepalive() {
+    let mut n = node(1);
+    let mut out = Vec::new();
+    n.handle(0, Input::Connected, &mut out);
+    n.handle(59_000, Input::Tick, &mut out);
+    assert!(out.is_empty());
+    n.handle(60_000, Input::Tick, &mut out);
+    let frames = published(&out);
+    assert!(matches!(frames[..], [UplinkFrame { msg: Uplink::Event(NodeEvent::Status { uptime_s: 60, .. }), .. }]));
+    // Not again while that one waits for its acknowledgement, nor right after it.
+    out.clear();
+    n.handle(61_000, Input::Tick, &mut out);
+    assert!(out.is_empty());
+    let seq = frames[0].seq;
+    n.handle(61_500, Input::Downlink(&down(seq, Downlink::Committed)), &mut out);
+    n.handle(100_000, Input::Tick, &mut out);
+    assert!(out.is_empty());
+    n.handle(120_000, Input::Tick, &mut out);
+    assert_eq!(published(&out).len(), 1);
+}
