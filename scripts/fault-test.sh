@@ -53,8 +53,7 @@ sim_pid=$!
 
 sleep 10
 echo "==> SIGKILL the server mid-stream, restart it 2 s later"
-kill -KILL "$server_pid"
-wait "$server_pid" 2>/dev/null || true
+{ kill -KILL "$server_pid" && wait "$server_pid"; } 2>/dev/null || true
 sleep 2
 start_server
 

@@ -101,10 +101,10 @@ impl Application {
         let ingest = iot::start(
             &tasks,
             &config.iot,
-            registry,
-            misses,
+            (registry, misses),
             pool.clone(),
             (target.clone(), format!("{}-ingest-{}", config.mqtt.client_id, short_suffix(&server_id))),
+            monitor.clone(),
             shutdown.clone(),
         );
         tasks.spawn(mqtt::run_client(

@@ -88,6 +88,29 @@ pub struct SystemStatus {
     pub servers_online: u32,
     /// The most recent messages, newest first, at most [`RECENT_MESSAGES`].
     pub recent: Vec<ReceivedMessage>,
+    /// This server's sensor ingest.
+    pub ingest: IngestSummary,
+}
+
+/// What this server's sensor ingest has done since it started.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IngestSummary {
+    /// Readings committed per second over the last 10 s, in hundredths.
+    pub readings_per_sec_x100: u64,
+    /// Readings committed.
+    pub readings: u64,
+    /// Frames committed.
+    pub frames: u64,
+    /// Frames received again (retries, replays): acknowledged, not stored twice.
+    pub duplicates: u64,
+    /// Frames refused: MAC did not match.
+    pub bad_mac: u64,
+    /// Frames refused: not a frame of the protocol.
+    pub malformed: u64,
+    /// Frames refused: no such device, or revoked.
+    pub unknown_device: u64,
+    /// Readings refused: impossible value or time.
+    pub rejected_values: u64,
 }
 
 /// A change pushed to open status pages over the live event stream.

@@ -41,6 +41,7 @@ struct Inner {
     database: Health,
     connected_clients: Option<u32>,
     servers_online: u32,
+    ingest: shared::system::IngestSummary,
 }
 
 impl SystemMonitor {
@@ -57,6 +58,7 @@ impl SystemMonitor {
                 database: not_yet("Base de datos"),
                 connected_clients: None,
                 servers_online: 0,
+                ingest: shared::system::IngestSummary::default(),
             }),
             events,
             started: Instant::now(),
@@ -119,6 +121,11 @@ impl SystemMonitor {
         self.lock().servers_online = servers;
     }
 
+    /// Records the sensor ingest's counters (the server's ingest reports every 2 s).
+    pub fn set_ingest(&self, ingest: shared::system::IngestSummary) {
+        self.lock().ingest = ingest;
+    }
+
     /// Everything at this moment; `with_recent` adds the recent messages.
     pub fn snapshot(&self, with_recent: bool) -> SystemStatus {
         let now = Utc::now().timestamp();
@@ -135,6 +142,7 @@ impl SystemMonitor {
             total_messages: inner.rate.total(),
             servers_online: inner.servers_online,
             recent: if with_recent { inner.recent.iter().cloned().collect() } else { Vec::new() },
+            ingest: inner.ingest.clone(),
         }
     }
 

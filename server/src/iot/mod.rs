@@ -10,6 +10,7 @@ pub mod registry;
 use std::sync::Arc;
 
 use app::db::DbPool;
+use app::system::monitor::SystemMonitor;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -41,10 +42,10 @@ pub struct IotConfig {
 pub fn start(
     tasks: &TaskTracker,
     config: &IotConfig,
-    registry: Arc<Registry>,
-    misses: registry::MissQueue,
+    (registry, misses): (Arc<Registry>, registry::MissQueue),
     pool: DbPool,
     (target, client_id): (ClientTarget, String),
+    monitor: Arc<SystemMonitor>,
     shutdown: CancellationToken,
 ) -> Arc<IngestStats> {
     let stats = Arc::new(IngestStats::default());
@@ -68,26 +69,53 @@ pub fn start(
     }
     tasks.spawn(link.run(workers, shutdown.clone()));
     jobs::spawn(tasks, pool, config.retention_days, downlinks, shutdown.clone());
-    tasks.spawn(log_stats(stats.clone(), shutdown));
+    tasks.spawn(report_stats(stats.clone(), monitor, shutdown));
     stats
 }
 
-/// Logs the ingest's counters every [`STATS_EVERY`] while frames arrive.
-async fn log_stats(stats: Arc<IngestStats>, shutdown: CancellationToken) {
-    let mut tick = tokio::time::interval(STATS_EVERY);
-    let mut last = 0;
+/// Hands the ingest's counters to the status page every [`REPORT_EVERY`] (with the readings
+/// rate over the last 10 s) and logs them every [`STATS_EVERY`] while frames arrive.
+async fn report_stats(stats: Arc<IngestStats>, monitor: Arc<SystemMonitor>, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(REPORT_EVERY);
+    let mut window: std::collections::VecDeque<(std::time::Instant, u64)> = std::collections::VecDeque::new();
+    let mut last_logged = (std::time::Instant::now(), 0);
     loop {
         tokio::select! {
             () = shutdown.cancelled() => return,
             _ = tick.tick() => {}
         }
+        let now = std::time::Instant::now();
+        let readings = IngestStats::get(&stats.committed_readings);
+        window.push_back((now, readings));
+        while window.len() > 1 && window.front().is_some_and(|(at, _)| now - *at > std::time::Duration::from_secs(10)) {
+            window.pop_front();
+        }
+        let rate_x100 = match window.front() {
+            Some((at, first)) if now > *at => {
+                ((readings - first) as f64 * 100.0 / (now - *at).as_secs_f64()).round() as u64
+            }
+            _ => 0,
+        };
+        monitor.set_ingest(shared::system::IngestSummary {
+            readings_per_sec_x100: rate_x100,
+            readings,
+            frames: IngestStats::get(&stats.committed_frames),
+            duplicates: IngestStats::get(&stats.duplicates),
+            bad_mac: IngestStats::get(&stats.bad_mac),
+            malformed: IngestStats::get(&stats.malformed),
+            unknown_device: IngestStats::get(&stats.unknown_device),
+            rejected_values: IngestStats::get(&stats.rejected_values),
+        });
         let received = IngestStats::get(&stats.received);
-        if received != last {
-            last = received;
+        if received != last_logged.1 && now - last_logged.0 >= STATS_EVERY {
+            last_logged = (now, received);
             tracing::info!(stats = ?stats, "ingest");
         }
     }
 }
+
+/// How often the status page's ingest figures are refreshed.
+pub const REPORT_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// How often the ingest's counters are logged.
 pub const STATS_EVERY: std::time::Duration = std::time::Duration::from_secs(10);

@@ -280,6 +280,13 @@ async fn wrong_mac_replayed_sequence_another_device_s_topic_and_malformed_payloa
 
     let stored = count(&app, "SELECT count(*) AS n FROM readings").await;
     assert_eq!(stored, 1, "only the one good reading is stored");
+    // The operator's status page shows the same refusals.
+    eventually("the status page's ingest figures", async || {
+        let i = app.state.monitor.snapshot(false).ingest;
+        (i.readings, i.duplicates, i.bad_mac, i.malformed, i.rejected_values) == (1, 1, 2, 1, 1)
+            && i.unknown_device >= 1
+    })
+    .await;
     let problem = count(
         &app,
         &format!("SELECT count(*) AS n FROM devices WHERE uid = '{}' AND last_problem LIKE '%fuera de rango%'", a.uid),

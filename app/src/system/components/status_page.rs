@@ -114,6 +114,10 @@ fn LiveStatus(initial: SystemStatus, filter: Option<String>) -> impl IntoView {
         })
     });
     let servers = Signal::derive(move || summary.with(|s| s.servers_online.to_string()));
+    let ingest = Signal::derive(move || {
+        summary.with(|s| format!("{} lect./s", format_hundredths(s.ingest.readings_per_sec_x100)))
+    });
+    let ingest_detail = Signal::derive(move || summary.with(|s| ingest_text(&s.ingest)));
     let uptime = Signal::derive(move || {
         summary.with(|s| format!("v{} · activo hace {}", s.version, format_uptime(s.uptime_secs)))
     });
@@ -140,12 +144,21 @@ fn LiveStatus(initial: SystemStatus, filter: Option<String>) -> impl IntoView {
             <StatCard label="Clientes conectados" value=clients testid="connected-clients" />
             <StatCard label="Mensajes por segundo" value=rate detail=rate_detail testid="message-rate" />
             <StatCard label="Servidores activos" value=servers detail=uptime testid="servers-online" />
+            <StatCard label="Lecturas de sensores" value=ingest detail=ingest_detail testid="ingest" />
         </div>
         <section class="card section">
             <h2>"Últimos mensajes"</h2>
             <MessageTable messages filtered />
         </section>
     }
+}
+
+/// This server's ingest totals and refusals in one line.
+fn ingest_text(i: &shared::system::IngestSummary) -> String {
+    format!(
+        "{} guardadas · {} repetidas · rechazadas: {} por MAC, {} mal formadas, {} de equipos desconocidos, {} valores",
+        i.readings, i.duplicates, i.bad_mac, i.malformed, i.unknown_device, i.rejected_values
+    )
 }
 
 /// `3 h 05 min`, `12 min`, `40 s`.
@@ -270,6 +283,7 @@ mod tests {
             total_messages: 0,
             servers_online: 1,
             recent: Vec::new(),
+            ingest: shared::system::IngestSummary::default(),
         }
     }
 
