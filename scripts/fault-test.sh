@@ -25,7 +25,7 @@ server_pid=""
 sim_pid=""
 cleanup() {
   [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
-  [ -n "$server_pid" ] && kill -KILL "$server_pid" 2>/dev/null || true
+  if [ -n "$server_pid" ]; then { kill -KILL "$server_pid" && wait "$server_pid"; } 2>/dev/null || true; fi
   bash scripts/pg.sh stop "$PG_DIR" >/dev/null || true
 }
 trap cleanup EXIT
