@@ -9,7 +9,7 @@
 //! - `--device UID --secret HEX [--rate R]`: one node with a known secret (the devices page's
 //!   QR), until stopped; it drives two simulated relays.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -252,13 +252,8 @@ pub async fn run(config: &Config, args: SimulateArgs) -> anyhow::Result<()> {
 async fn provision(config: &Config, args: &SimulateArgs) -> anyhow::Result<Vec<(String, Secret)>> {
     let pool = crate::db::pool(&config.database)?;
     let mut conn = pool.get().await.context("no database connection")?;
-    let devices: Vec<(String, [u8; 32])> = (0..args.devices)
-        .map(|_| {
-            const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
-            let uid: String = (0..12).map(|_| char::from(ALPHABET[usize::from(rand::random::<u8>() % 32)])).collect();
-            (uid, rand::random())
-        })
-        .collect();
+    let devices: Vec<(String, [u8; 32])> =
+        (0..args.devices).map(|_| (app::iot::service::new_uid(), rand::random())).collect();
     let found = app::iot::db::devices::create_for_simulation(&mut conn, &args.business, "sim", &devices)
         .await
         .context("provisioning simulated devices")?;
@@ -300,7 +295,6 @@ async fn run_node(
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     let mut report = NodeReport { uid: uid.clone(), ..NodeReport::default() };
     let mut sent_at: BTreeMap<u64, Instant> = BTreeMap::new();
-    let mut readings_in: HashMap<u64, u64> = HashMap::new();
     let mut last_t = 0u64;
     let mut acked_upto = node.acked_upto();
     loop {
@@ -359,7 +353,6 @@ async fn run_node(
                 if let Some(at) = sent_at.remove(&seq) {
                     lat.push(u32::try_from(at.elapsed().as_micros()).unwrap_or(u32::MAX));
                 }
-                readings_in.remove(&seq);
             }
             if let Ok(mut l) = shared.latencies.lock() {
                 l.extend(lat);

@@ -35,8 +35,8 @@ pub fn check_names(name: &str, location: &str) -> Result<(String, String), AppEr
     Ok((name.to_owned(), location.to_owned()))
 }
 
-/// A new random public id: 12 lowercase letters and digits.
-fn new_uid() -> String {
+/// A new random public id: 12 lowercase letters and digits (no 0/1/l/o to misread).
+pub fn new_uid() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
     (0..DEVICE_ID_LEN).map(|_| char::from(ALPHABET[usize::from(rand::random::<u8>() % 32)])).collect()
 }

@@ -119,7 +119,7 @@ pub async fn run_worker(
             return;
         }
         IngestStats::add(&stats.received, n as u64);
-        let batches = verify(&mut raw, &registry, &stats, &mut logged).await;
+        let (uids, batches) = verify(&mut raw, &registry, &stats, &mut logged).await;
         if batches.is_empty() {
             continue;
         }
@@ -144,7 +144,7 @@ pub async fn run_worker(
         IngestStats::add(&stats.duplicates, outcome.duplicates);
         IngestStats::add(&stats.rejected_values, outcome.rejected_values);
         // Committed: now the nodes may forget.
-        let uids: HashMap<i64, &str> = batches.iter().map(|(uid, b)| (b.device_id, uid.as_str())).collect();
+        let uids: HashMap<i64, &str> = batches.iter().zip(&uids).map(|(b, uid)| (b.device_id, uid.as_str())).collect();
         for (device_id, upto) in outcome.acks {
             let Some(uid) = uids.get(&device_id) else { continue };
             let Some(secret) = registry.cached(uid).and_then(|k| k.secret.clone()) else { continue };
@@ -157,22 +157,23 @@ pub async fn run_worker(
 
 async fn write(
     pool: &DbPool,
-    batches: &[(String, DeviceBatch)],
+    batches: &[DeviceBatch],
     settings: IngestSettings,
 ) -> Result<app::iot::db::ingest::BatchOutcome, String> {
     let mut conn = pool.get().await.map_err(|e| e.to_string())?;
-    let devices: Vec<DeviceBatch> = batches.iter().map(|(_, b)| b.clone()).collect();
-    write_batch(&mut conn, &devices, settings.limits(Utc::now())).await.map_err(|e| e.to_string())
+    write_batch(&mut conn, batches, settings.limits(Utc::now())).await.map_err(|e| e.to_string())
 }
 
-/// Checks each raw frame and groups the good ones by device (arrival order kept).
+/// Checks each raw frame and groups the good ones by device (arrival order kept); returns
+/// the devices' public ids and their batches, in the same order.
 async fn verify(
     raw: &mut Vec<RawFrame>,
     registry: &Registry,
     stats: &IngestStats,
     logged: &mut LogLimiter,
-) -> Vec<(String, DeviceBatch)> {
-    let mut by_device: Vec<(String, DeviceBatch)> = Vec::new();
+) -> (Vec<String>, Vec<DeviceBatch>) {
+    let mut uids: Vec<String> = Vec::new();
+    let mut by_device: Vec<DeviceBatch> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for frame in raw.drain(..) {
         let Some((uid, Direction::Up)) = parse_topic(&frame.topic) else {
@@ -190,13 +191,11 @@ async fn verify(
             continue;
         };
         let slot = *index.entry(uid.to_owned()).or_insert_with(|| {
-            by_device.push((
-                uid.to_owned(),
-                DeviceBatch { device_id: key.id, tenant_id: key.tenant_id, ..DeviceBatch::default() },
-            ));
+            uids.push(uid.to_owned());
+            by_device.push(DeviceBatch { device_id: key.id, tenant_id: key.tenant_id, ..DeviceBatch::default() });
             by_device.len() - 1
         });
-        let batch = &mut by_device[slot].1;
+        let batch = &mut by_device[slot];
         let parsed = frame::verify(&frame.payload, secret, Direction::Up, uid).and_then(|json| {
             let f: UplinkFrame = serde_json::from_slice(json).map_err(|_| FrameError::Malformed)?;
             if f.v == PROTOCOL_VERSION { Ok(f) } else { Err(FrameError::Version) }
@@ -217,7 +216,7 @@ async fn verify(
             }
         }
     }
-    by_device
+    (uids, by_device)
 }
 
 /// Logs a device's problems at most once a minute each (a broken node must not flood the log).

@@ -79,7 +79,7 @@ async fn send_due_commands(pool: &DbPool, downlinks: &Downlinks) -> Result<(), S
     let mut conn = pool.get().await.map_err(|e| e.to_string())?;
     let due = app::iot::db::commands::claim_due(&mut conn, 200).await.map_err(|e| e.to_string())?;
     for cmd in due {
-        let Ok(secret) = <[u8; 32]>::try_from(cmd.secret.as_slice()).map(Secret) else { continue };
+        let Some(secret) = Secret::from_bytes(&cmd.secret) else { continue };
         let Ok(command) = serde_json::from_value::<Command>(cmd.command) else {
             tracing::error!(device = %cmd.uid, seq = cmd.seq, "stored command is not a command");
             continue;

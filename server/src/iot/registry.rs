@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use app::db::DbPool;
 use app::iot::db::devices::DeviceKeyRow;
 use chrono::{DateTime, Utc};
-use shared::iot::frame::Secret;
+use shared::iot::frame::{Secret, constant_time_eq};
 use shared::iot::wire::is_device_id;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
@@ -39,7 +39,7 @@ pub struct DeviceKey {
 
 impl DeviceKey {
     fn from_row(row: &DeviceKeyRow) -> Self {
-        let secret = row.secret.as_deref().and_then(|s| <[u8; 32]>::try_from(s).ok()).map(Secret);
+        let secret = row.secret.as_deref().and_then(Secret::from_bytes);
         let broker_password = secret.as_ref().map(|s| s.broker_password(&row.uid));
         Self { id: row.id, tenant_id: row.tenant_id, secret, broker_password }
     }
@@ -208,8 +208,4 @@ pub async fn run(registry: Arc<Registry>, MissQueue(mut misses): MissQueue, pool
             }
         }
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -31,6 +31,11 @@ impl core::fmt::Debug for Secret {
 }
 
 impl Secret {
+    /// The secret in `bytes` (as the database keeps it), if it is [`SECRET_LEN`] long.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        <[u8; SECRET_LEN]>::try_from(bytes).ok().map(Self)
+    }
+
     /// Parses the 64-character hex form people and the QR code carry.
     pub fn from_hex(hex: &str) -> Option<Self> {
         let mut out = [0u8; SECRET_LEN];
@@ -166,11 +171,15 @@ pub fn verify<'a>(
     decode_hex(hex, &mut given).ok_or(FrameError::Shape)?;
     let expected = secret.tag(direction, device_id, json);
     // Constant time, so the MAC cannot be guessed byte by byte from response times.
-    let diff = expected.iter().zip(given.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b));
-    if diff != 0 {
+    if !constant_time_eq(&expected, &given) {
         return Err(FrameError::BadMac);
     }
     Ok(json)
+}
+
+/// Whether `a` and `b` are equal, taking the same time wherever they differ (MACs, passwords).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A message that carries the protocol version.

@@ -5,10 +5,10 @@
 //! multi-row statements (`unnest` of arrays: one round trip each, whatever the batch size).
 
 use chrono::{DateTime, TimeZone, Utc};
+use diesel::QueryResult;
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, SmallInt, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use shared::iot::replay::{ReplayWindow, Verdict};
-use shared::iot::sensor::SensorKind;
 use shared::iot::wire::{NodeEvent, Uplink};
 use std::collections::{BTreeMap, HashMap};
 
@@ -94,8 +94,6 @@ pub async fn write_batch(
 ) -> QueryResult<BatchOutcome> {
     conn.transaction::<_, diesel::result::Error, _>(async |conn| write(conn, batches, limits).await).await
 }
-
-use diesel::QueryResult;
 
 async fn write(conn: &mut AsyncPgConnection, batches: &[DeviceBatch], limits: TimeLimits) -> QueryResult<BatchOutcome> {
     super::enter_system(conn).await?;
@@ -388,9 +386,4 @@ fn time_problem(at: DateTime<Utc>, limits: TimeLimits) -> Option<&'static str> {
 fn minute(at: DateTime<Utc>) -> DateTime<Utc> {
     let secs = at.timestamp().div_euclid(60) * 60;
     Utc.timestamp_opt(secs, 0).single().unwrap_or(at)
-}
-
-/// The kind stored as `id`, for readers of these rows.
-pub fn kind_of(id: i16) -> Option<SensorKind> {
-    SensorKind::from_id(id)
 }

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{Array, BigInt, Integer, SmallInt, Timestamptz};
+use diesel::{OptionalExtension, QueryResult};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 /// Minutes are rolled up once they are this old. Readings older than [`LATE_AFTER_SECS`] when
@@ -46,8 +47,6 @@ pub async fn prepare_partitions(
         .await?;
     Ok(row.changed)
 }
-
-use diesel::QueryResult;
 
 /// What a rollup round did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -207,8 +206,6 @@ pub async fn roll_up(conn: &mut AsyncPgConnection, retention_days: i32) -> Query
     })
     .await
 }
-
-use diesel::OptionalExtension;
 
 fn truncate(at: DateTime<Utc>, secs: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(at.timestamp().div_euclid(secs) * secs, 0).unwrap_or(at)
