@@ -18,6 +18,8 @@ export APP_DEMO__SEED=${APP_DEMO__SEED:-true}
 # A local demo: with no SMTP, mails are listed at /dev/correos (never on a public server).
 if [ -z "${APP_MAIL__SMTP_URL:-}" ]; then export APP_MAIL__DEV_MAILBOX=${APP_MAIL__DEV_MAILBOX:-true}; fi
 export APP_HTTP__ADDR=${APP_HTTP__ADDR:-127.0.0.1:3000}
+# The embedded broker lets in only devices and known users: one for trying it by hand.
+export APP_MQTT__EXTRA_USERS=${APP_MQTT__EXTRA_USERS:-demo:mostrador-demo}
 port=${APP_HTTP__ADDR##*:}
 cat <<MSG
 
@@ -29,7 +31,9 @@ cat <<MSG
     direccion@medicosur.com.ar  dueña de Centro Médico Sur
   Correos (sin SMTP):   http://127.0.0.1:$port/dev/correos
   Broker MQTT:          127.0.0.1:${APP_MQTT__PORT_V4:-1883} (MQTT 3.1.1), 127.0.0.1:${APP_MQTT__PORT_V5:-1884} (MQTT 5)
-  Probalo:              mosquitto_pub -p ${APP_MQTT__PORT_V4:-1883} -t prueba/hola -m 'hola'
+  Probalo:              mosquitto_pub -p ${APP_MQTT__PORT_V4:-1883} -u demo -P mostrador-demo -t prueba/hola -m 'hola'
+  Sensores simulados:   target/release/mostrador simulate --devices 3 --rate 1   (en otra terminal;
+                        aparecen en /equipos de Carnicería Don Pepe)
   Ctrl-C para detener.
 
 MSG

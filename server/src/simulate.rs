@@ -224,7 +224,7 @@ pub async fn run(config: &Config, args: SimulateArgs) -> anyhow::Result<()> {
         "produced {p} readings, committed {a}, dropped by full node queues {dropped}, not committed {}",
         p.saturating_sub(a)
     );
-    if let Some((d, n)) = measured {
+    if let Some((d, n)) = measured.filter(|(d, _)| !d.is_zero()) {
         println!(
             "sustained: {:.0} readings/s committed over {:.1} s (after 5 s warm-up)",
             n as f64 / d.as_secs_f64(),
