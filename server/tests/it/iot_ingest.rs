@@ -141,7 +141,7 @@ struct Count {
     n: i64,
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
     let mut conn = app.owner_conn().await;
     diesel::sql_query(sql).get_result::<Count>(&mut conn).await.unwrap().n
 }
@@ -150,7 +150,7 @@ async fn device_counter(app: &TestApp, uid: &str, column: &str) -> i64 {
     count(app, &format!("SELECT {column} AS n FROM devices WHERE uid = '{uid}'")).await
 }
 
-async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+pub async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
     for _ in 0..100 {
         if check().await {
             return;

@@ -5,6 +5,7 @@
 
 mod db_system;
 mod external_broker;
+mod firmware_twin;
 mod fixtures;
 mod helpers;
 mod http_shell;

@@ -1,0 +1,309 @@
+//! The node's MQTT 5 session: connects to the broker (client id and user name = device id,
+//! password derived from the secret), subscribes to the node's downlink topic, and shuttles
+//! between the network and `shared::iot::node::Node` (frames out, acknowledgements and
+//! commands in), reconnecting with back-off forever. Platform-free: the firmware plugs in
+//! embassy-net sockets and embassy-time, the host twin tokio.
+//!
+//! rust-mqtt's `poll()` is not cancel-safe, so the loop races only `poll_header()` (which is)
+//! against the sensors' inbox and a timer, and reads a packet's body outside the race.
+
+#![expect(async_fn_in_trait, reason = "one single-threaded executor runs the session: embassy on the board, a current-thread runtime in the twin")]
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt::Debug;
+use core::num::NonZero;
+
+use embassy_futures::select::{Either3, select, select3};
+use rust_mqtt::Bytes;
+use rust_mqtt::buffer::AllocBuffer;
+use rust_mqtt::client::Client;
+use rust_mqtt::client::event::Event;
+use rust_mqtt::client::options::{ConnectOptions, PublicationOptions, SubscriptionOptions, TopicReference};
+use rust_mqtt::config::KeepAlive;
+use rust_mqtt::types::{MqttBinary, MqttString, TopicFilter, TopicName};
+use shared::iot::node::{Input, Node, Output};
+use shared::iot::wire::{Direction, NodeEvent, Reading, topic};
+
+use crate::backoff::{Backoff, seed_from};
+
+/// MQTT keep-alive the node asks for. rumqttd refuses 0 ("never"), and a dead TCP connection
+/// is noticed within 1.5 times this.
+pub const KEEP_ALIVE_S: u16 = 30;
+/// How often the node's clock ticks (batch deadlines, ack timeouts, relay pulses).
+pub const TICK_MS: u64 = 100;
+/// Longest wait for the broker's CONNACK or SUBACK.
+pub const HANDSHAKE_TIMEOUT_MS: u64 = 10_000;
+
+/// Outgoing QoS 1 publications in flight at once: the node's own window (16) plus room for
+/// events and command acknowledgements.
+const SEND_MAXIMUM: usize = 32;
+/// Type of the rust-mqtt client the session uses: 1 subscription, 4 incoming QoS 1 messages,
+/// [`SEND_MAXIMUM`] outgoing, no subscription ids, 1 user property, no topic aliases.
+type MqttClient<'b, N> = Client<'static, 'b, N, AllocBuffer, 1, 4, SEND_MAXIMUM, 0, 1, 0, 0>;
+
+/// Where and as whom to connect.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// The device id (MQTT client id and user name).
+    pub device_id: String,
+    /// The broker password (`Secret::broker_password`, never the secret itself).
+    pub password: String,
+    /// Broker host name or address.
+    pub host: String,
+    /// Broker MQTT 5 port.
+    pub port: u16,
+}
+
+/// Opens TCP connections to the broker.
+pub trait Network {
+    /// A connected stream (it may borrow the network's socket buffers).
+    type Conn<'a>: embedded_io_async::Read + embedded_io_async::Write
+    where
+        Self: 'a;
+    /// Why a connection could not be opened.
+    type Error: Debug;
+    /// Resolves `host` and connects.
+    async fn connect<'a>(&'a mut self, host: &str, port: u16) -> Result<Self::Conn<'a>, Self::Error>;
+}
+
+/// Monotonic time.
+pub trait Clock {
+    /// Milliseconds since an arbitrary start (boot).
+    fn now_ms(&self) -> u64;
+    /// Waits `ms` milliseconds (cancel-safe).
+    async fn sleep_ms(&self, ms: u64);
+}
+
+/// What the sensors report.
+#[derive(Debug, Clone)]
+pub enum SensorInput {
+    /// A measurement.
+    Reading(Reading),
+    /// Something to report at once (door, card, boot).
+    Event(NodeEvent),
+}
+
+/// The sensors' queue.
+pub trait Inbox {
+    /// The next reading or event (cancel-safe: a cancelled call loses nothing).
+    async fn next(&mut self) -> SensorInput;
+}
+
+/// Where the session reaches the board.
+pub trait Hooks {
+    /// Drive relay `relay` on or off (the node has already checked the number).
+    fn set_relay(&mut self, relay: u8, on: bool);
+    /// The Wi-Fi signal now, for status reports.
+    fn rssi(&mut self) -> i16 {
+        0
+    }
+    /// The broker accepted or lost the session (an LED, a log line).
+    fn link(&mut self, _up: bool) {}
+    /// Called after every step: persist `next_seq` (ahead of use) and `last_command` when they
+    /// pass what was last saved.
+    fn counters(&mut self, _node: &Node) {}
+}
+
+/// Why a session ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// TCP connection refused, DNS failed, network down.
+    Connect(String),
+    /// The broker refused or broke the MQTT session (bad password, protocol error).
+    Mqtt(String),
+    /// No CONNACK/SUBACK in time.
+    HandshakeTimeout,
+    /// Nothing heard from the broker for 1.5 keep-alive periods.
+    Silent,
+}
+
+/// Runs the node forever: connect, serve, and after each loss wait a back-off delay (still
+/// taking readings into the node's buffer) and connect again.
+pub async fn run<N: Network, C: Clock, I: Inbox, H: Hooks>(
+    node: &mut Node,
+    creds: &Credentials,
+    net: &mut N,
+    clock: &C,
+    inbox: &mut I,
+    hooks: &mut H,
+) -> ! {
+    let mut backoff = Backoff::for_node(seed_from(&creds.device_id));
+    let mut out = Vec::new();
+    loop {
+        let end = serve(node, creds, net, clock, inbox, hooks, &mut backoff).await;
+        log::warn!("MQTT session ended: {end:?}");
+        hooks.link(false);
+        node.handle(clock.now_ms(), Input::Disconnected, &mut out);
+        apply(&mut out, hooks);
+        let delay = backoff.next_delay();
+        log::info!("reconnecting in {delay} ms (attempt {})", backoff.attempts());
+        idle(node, clock, inbox, hooks, delay).await;
+    }
+}
+
+/// While offline: keep ticking the node and buffering readings for `ms`.
+async fn idle<C: Clock, I: Inbox, H: Hooks>(node: &mut Node, clock: &C, inbox: &mut I, hooks: &mut H, ms: u64) {
+    let until = clock.now_ms().saturating_add(ms);
+    let mut out = Vec::new();
+    loop {
+        let now = clock.now_ms();
+        if now >= until {
+            return;
+        }
+        match select(inbox.next(), clock.sleep_ms((until - now).min(TICK_MS))).await {
+            embassy_futures::select::Either::First(input) => feed(node, clock.now_ms(), input, &mut out),
+            embassy_futures::select::Either::Second(()) => node.handle(clock.now_ms(), Input::Tick, &mut out),
+        }
+        // Offline there is nothing to publish: frames stay queued in the node.
+        out.retain(|o| matches!(o, Output::SetRelay { .. }));
+        apply(&mut out, hooks);
+        hooks.counters(node);
+    }
+}
+
+fn feed(node: &mut Node, now: u64, input: SensorInput, out: &mut Vec<Output>) {
+    match input {
+        SensorInput::Reading(r) => node.handle(now, Input::Reading(r), out),
+        SensorInput::Event(e) => node.handle(now, Input::Event(e), out),
+    }
+}
+
+/// Carries out relay outputs (publications are handled by the caller).
+fn apply<H: Hooks>(out: &mut Vec<Output>, hooks: &mut H) {
+    for o in out.drain(..) {
+        if let Output::SetRelay { relay, on } = o {
+            hooks.set_relay(relay, on);
+        }
+    }
+}
+
+/// One connection, from TCP connect to its loss.
+async fn serve<N: Network, C: Clock, I: Inbox, H: Hooks>(
+    node: &mut Node,
+    creds: &Credentials,
+    net: &mut N,
+    clock: &C,
+    inbox: &mut I,
+    hooks: &mut H,
+    backoff: &mut Backoff,
+) -> SessionEnd {
+    let conn = match net.connect(&creds.host, creds.port).await {
+        Ok(c) => c,
+        Err(e) => return SessionEnd::Connect(alloc::format!("{e:?}")),
+    };
+    let mut buffer = AllocBuffer;
+    let mut client: MqttClient<'_, N::Conn<'_>> = Client::new(&mut buffer);
+    if let Err(end) = handshake(&mut client, conn, creds, clock).await {
+        return end;
+    }
+    log::info!("MQTT session up as {}", creds.device_id);
+    backoff.reset();
+    hooks.link(true);
+    node.set_rssi(hooks.rssi());
+
+    let mut out = Vec::new();
+    node.handle(clock.now_ms(), Input::Connected, &mut out);
+    let keep_alive_ms = u64::from(KEEP_ALIVE_S) * 1000;
+    let mut last_sent = clock.now_ms();
+    let mut last_heard = last_sent;
+    loop {
+        if let Err(end) = publish_all(&mut client, &mut out, hooks).await {
+            return end;
+        }
+        if !out.is_empty() {
+            last_sent = clock.now_ms();
+        }
+        out.clear();
+        hooks.counters(node);
+
+        let now = clock.now_ms();
+        if now.saturating_sub(last_heard) > keep_alive_ms * 3 / 2 {
+            return SessionEnd::Silent;
+        }
+        if now.saturating_sub(last_sent) >= keep_alive_ms / 2 {
+            if let Err(e) = client.ping().await {
+                return SessionEnd::Mqtt(alloc::format!("ping: {e:?}"));
+            }
+            last_sent = now;
+        }
+
+        match select3(client.poll_header(), inbox.next(), clock.sleep_ms(TICK_MS)).await {
+            Either3::First(Ok(header)) => {
+                last_heard = clock.now_ms();
+                let event = match client.poll_body(header).await {
+                    Ok(e) => e,
+                    Err(e) => return SessionEnd::Mqtt(alloc::format!("{e:?}")),
+                };
+                if let Event::Publish(p) = event {
+                    node.set_rssi(hooks.rssi());
+                    node.handle(clock.now_ms(), Input::Downlink(p.message.as_bytes()), &mut out);
+                }
+            }
+            Either3::First(Err(e)) => return SessionEnd::Mqtt(alloc::format!("{e:?}")),
+            Either3::Second(input) => feed(node, clock.now_ms(), input, &mut out),
+            Either3::Third(()) => node.handle(clock.now_ms(), Input::Tick, &mut out),
+        }
+    }
+}
+
+/// CONNECT + CONNACK, SUBSCRIBE + SUBACK, within [`HANDSHAKE_TIMEOUT_MS`].
+async fn handshake<T: embedded_io_async::Read + embedded_io_async::Write, C: Clock>(
+    client: &mut MqttClient<'_, T>,
+    conn: T,
+    creds: &Credentials,
+    clock: &C,
+) -> Result<(), SessionEnd> {
+    let fail = |what: &str, e: &dyn Debug| SessionEnd::Mqtt(alloc::format!("{what}: {e:?}"));
+    let user = MqttString::from_str(&creds.device_id).map_err(|e| fail("device id", &e))?;
+    let password = MqttBinary::from_slice(creds.password.as_bytes()).map_err(|e| fail("password", &e))?;
+    let keep_alive = KeepAlive::Seconds(NonZero::new(KEEP_ALIVE_S).ok_or(SessionEnd::HandshakeTimeout)?);
+    // A clean session each time: the node itself resends whatever the server did not commit.
+    let options = ConnectOptions::new().clean_start().keep_alive(keep_alive).user_name(user.clone()).password(password);
+    let steps = async {
+        client.connect(conn, &options, Some(user)).await.map_err(|e| fail("connect", &e))?;
+        let down = topic(&creds.device_id, Direction::Down);
+        let name = MqttString::from_str(&down).map_err(|e| fail("topic", &e))?;
+        let filter = TopicFilter::new(name).ok_or_else(|| fail("topic", &"filter"))?;
+        client
+            .subscribe(filter, &SubscriptionOptions::new().at_least_once())
+            .await
+            .map_err(|e| fail("subscribe", &e))?;
+        loop {
+            match client.poll().await {
+                Ok(Event::Suback(s)) if s.reason_code.is_success() => return Ok(()),
+                Ok(Event::Suback(s)) => return Err(fail("subscription refused", &s.reason_code)),
+                Ok(_) => {}
+                Err(e) => return Err(fail("suback", &e)),
+            }
+        }
+    };
+    match select(steps, clock.sleep_ms(HANDSHAKE_TIMEOUT_MS)).await {
+        embassy_futures::select::Either::First(r) => r,
+        embassy_futures::select::Either::Second(()) => Err(SessionEnd::HandshakeTimeout),
+    }
+}
+
+/// Publishes the node's frames (QoS 1, in order) and drives its relays.
+async fn publish_all<T: embedded_io_async::Read + embedded_io_async::Write, H: Hooks>(
+    client: &mut MqttClient<'_, T>,
+    out: &mut [Output],
+    hooks: &mut H,
+) -> Result<(), SessionEnd> {
+    for o in out.iter() {
+        match o {
+            Output::SetRelay { relay, on } => hooks.set_relay(*relay, *on),
+            Output::Publish { topic, payload, seq } => {
+                let name = MqttString::from_str(topic)
+                    .ok()
+                    .and_then(TopicName::new)
+                    .ok_or_else(|| SessionEnd::Mqtt(alloc::format!("bad topic {topic}")))?;
+                let options = PublicationOptions::new(TopicReference::Name(name)).at_least_once();
+                if let Err(e) = client.publish(&options, Bytes::from(&payload[..])).await {
+                    return Err(SessionEnd::Mqtt(alloc::format!("publish {seq}: {e:?}")));
+                }
+            }
+        }
+    }
+    Ok(())
+}
