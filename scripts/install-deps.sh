@@ -52,6 +52,24 @@ for t in wasm32-unknown-unknown riscv32imc-unknown-none-elf; do
   fi
 done
 
+# --- The firmware's pinned toolchain ---------------------------------------------------------
+# firmware/rust-toolchain.toml names "1.95.0". Where the installed stable *is* 1.95.0 and no
+# toolchain of that name exists, point the name at it rather than downloading a second copy.
+host_triple=$(rustc -vV | sed -n 's/^host: //p')
+if ! rustup run 1.95.0 rustc --version >/dev/null 2>&1; then
+  stable_dir=$(rustc +stable --print sysroot)
+  if rustc +stable --version | grep -q '^rustc 1\.95\.0 '; then
+    log "toolchain 1.95.0 -> $stable_dir"
+    ln -sfn "$stable_dir" "${RUSTUP_HOME:-$HOME/.rustup}/toolchains/1.95.0-$host_triple"
+  else
+    log "rustup toolchain install 1.95.0 (firmware/rust-toolchain.toml)"
+    rustup toolchain install 1.95.0 --profile minimal --target riscv32imc-unknown-none-elf
+  fi
+fi
+if ! rustup target list --installed --toolchain 1.95.0 | grep -qx riscv32imc-unknown-none-elf; then
+  rustup target add --toolchain 1.95.0 riscv32imc-unknown-none-elf
+fi
+
 # --- cargo-leptos ----------------------------------------------------------------------------
 if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
   log "cargo install cargo-leptos $CARGO_LEPTOS_VERSION (slow: ~20 min on 2 cores)"

@@ -10,6 +10,7 @@ extern crate alloc;
 pub mod backoff;
 pub mod board;
 pub mod console;
+pub mod counters;
 pub mod drivers;
 pub mod provision;
 pub mod session;

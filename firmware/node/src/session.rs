@@ -7,7 +7,10 @@
 //! rust-mqtt's `poll()` is not cancel-safe, so the loop races only `poll_header()` (which is)
 //! against the sensors' inbox and a timer, and reads a packet's body outside the race.
 
-#![expect(async_fn_in_trait, reason = "one single-threaded executor runs the session: embassy on the board, a current-thread runtime in the twin")]
+#![expect(
+    async_fn_in_trait,
+    reason = "one single-threaded executor runs the session: embassy on the board, a current-thread runtime in the twin"
+)]
 
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -155,12 +155,7 @@ impl Twin {
         let clock = TokioClock::default();
         let password = secret.broker_password(device_id);
         let mut node = Node::new(device_id, secret, first_seq, 0, relays, NodeConfig::default(), clock.now_ms());
-        let creds = Credentials {
-            device_id: device_id.into(),
-            password,
-            host: host.into(),
-            port,
-        };
+        let creds = Credentials { device_id: device_id.into(), password, host: host.into(), port };
         let (sensors, rx) = mpsc::unbounded_channel();
         let board = Arc::new(Mutex::new(BoardState { relays: vec![false; usize::from(relays)], ..Default::default() }));
         let mut hooks = RecordingHooks(board.clone());

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use mostrador_node::provision::Provisioning;
 use mostrador_node::session::SensorInput;
 use mostrador_node::twin::{BoardState, FIRMWARE, Twin};
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
@@ -107,7 +108,13 @@ async fn the_firmware_session_buffers_through_a_lost_connection_and_flushes_in_o
     app.wait_healthy().await;
     let (_, owner) = business_with_session(&app, "Carnicería Gemelo", "dueno@gemelo.com.ar").await;
     let creds = add_device(&app, &owner, "Cámara de frío").await;
-    let secret = Secret::from_hex(&creds.secret).unwrap();
+    // The devices page's provisioning JSON, read by the firmware's own parser, points the node
+    // at this server's MQTT 5 port.
+    let provisioning = Provisioning::from_json(&creds.provisioning).unwrap();
+    let identity = provisioning.identity.unwrap();
+    assert_eq!(identity.device_id(), creds.uid);
+    assert_eq!(provisioning.broker.unwrap().port(), app.broker.v5.port());
+    let secret = identity.secret().clone();
     let (mut seqs, observing) = watch_uplink(app.broker.v4.port(), &creds.uid, secret.clone()).await;
     eventually("the observer subscribed", async || observing.load(Ordering::SeqCst)).await;
     let cable = Cable::to(app.broker.v5.port()).await;
@@ -120,7 +127,10 @@ async fn the_firmware_session_buffers_through_a_lost_connection_and_flushes_in_o
     // Boot: the broker accepts the node's MQTT 5 session and the server records its boot report.
     let twin = Twin::start(&creds.uid, secret, "127.0.0.1", cable.port, 2, 1);
     board_reaches(&twin, "online", |b| b.online && b.sessions == 1).await;
-    let device = format!("SELECT count(*) AS n FROM devices WHERE uid = '{}' AND firmware = '{FIRMWARE}' AND relay_count = 2 AND rssi = -55", creds.uid);
+    let device = format!(
+        "SELECT count(*) AS n FROM devices WHERE uid = '{}' AND firmware = '{FIRMWARE}' AND relay_count = 2 AND rssi = -55",
+        creds.uid
+    );
     eventually("the boot report stored", async || count(&app, &device).await == 1).await;
 
     // Readings are stored once and acknowledged.

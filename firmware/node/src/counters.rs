@@ -1,0 +1,155 @@
+//! The numbers a node must never reuse across reboots, kept in flash: frame sequence numbers
+//! (the server refuses a number it has committed, so a node that restarted from 1 would be
+//! refused until it passed its old count) and the last command applied (so an old command is
+//! not applied twice). Sequence numbers are reserved in blocks ahead of use, so flash is
+//! written once per [`SEQ_BLOCK`] frames, not per frame. Same A/B slots as the provisioning.
+
+use crate::provision::crc32;
+
+/// Frames numbered per flash write: at one frame every 5 s, a write every ~85 minutes.
+pub const SEQ_BLOCK: u64 = 1024;
+/// Bytes a record takes in its slot (a multiple of 4 for word-aligned flash writes).
+pub const COUNTERS_LEN: usize = 32;
+const MAGIC: [u8; 4] = *b"MCNT";
+
+/// The persisted counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counters {
+    /// Incremented (wrapping) on every save; the newer slot wins.
+    pub generation: u32,
+    /// Every sequence number below this may have been used: a boot starts here.
+    pub seq_reserved: u64,
+    /// The last command number applied.
+    pub last_command: u64,
+}
+
+impl Default for Counters {
+    fn default() -> Self {
+        Self { generation: 0, seq_reserved: 1, last_command: 0 }
+    }
+}
+
+impl Counters {
+    /// Where a booting node numbers its first frame.
+    pub const fn reserve_from(&self) -> u64 {
+        self.seq_reserved
+    }
+
+    /// The record to save after numbering frames from `next_seq`, when `next_seq` has come
+    /// within half a block of the reservation (or passed it), or a newer command was applied;
+    /// `None` when nothing needs writing.
+    pub fn due(&self, next_seq: u64, last_command: u64) -> Option<Self> {
+        let seq_due = next_seq.saturating_add(SEQ_BLOCK / 2) > self.seq_reserved;
+        if !seq_due && last_command <= self.last_command {
+            return None;
+        }
+        let seq_reserved = if seq_due { next_seq.saturating_add(SEQ_BLOCK) } else { self.seq_reserved };
+        Some(Self {
+            generation: self.generation.wrapping_add(1),
+            seq_reserved,
+            last_command: last_command.max(self.last_command),
+        })
+    }
+
+    /// The slot bytes.
+    pub fn encode(&self) -> [u8; COUNTERS_LEN] {
+        let mut buf = [0xFF; COUNTERS_LEN];
+        buf[..4].copy_from_slice(&MAGIC);
+        buf[4..8].copy_from_slice(&self.generation.to_le_bytes());
+        buf[8..16].copy_from_slice(&self.seq_reserved.to_le_bytes());
+        buf[16..24].copy_from_slice(&self.last_command.to_le_bytes());
+        let crc = crc32(&buf[..24]);
+        buf[24..28].copy_from_slice(&crc.to_le_bytes());
+        buf
+    }
+
+    /// Reads a slot; `None` for erased, torn or foreign bytes.
+    pub fn decode(bytes: &[u8]) -> Option<Self> {
+        let buf = bytes.get(..28)?;
+        if buf[..4] != MAGIC || crc32(&buf[..24]).to_le_bytes() != buf[24..28] {
+            return None;
+        }
+        let u64_at = |i: usize| buf.get(i..i + 8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes);
+        Some(Self {
+            generation: u32::from_le_bytes(buf[4..8].try_into().ok()?),
+            seq_reserved: u64_at(8)?,
+            last_command: u64_at(16)?,
+        })
+    }
+
+    /// The newest good record of two slots, and whether it is in the first one (the next save
+    /// goes to the other). Neither good: defaults, saved into the first.
+    pub fn pick(a: &[u8], b: &[u8]) -> (Self, bool) {
+        match (Self::decode(a), Self::decode(b)) {
+            (Some(x), Some(y)) => {
+                // Newer by wrapping difference, so generation u32::MAX -> 0 still counts as newer.
+                if y.generation.wrapping_sub(x.generation) as i32 > 0 { (y, false) } else { (x, true) }
+            }
+            (Some(x), None) => (x, true),
+            (None, Some(y)) => (y, false),
+            (None, None) => (Self::default(), false),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fresh_node_numbers_from_one_and_reserves_a_block_at_once() {
+        let c = Counters::default();
+        assert_eq!(c.reserve_from(), 1);
+        let saved = c.due(1, 0).expect("the first boot reserves");
+        assert_eq!(saved.seq_reserved, 1 + SEQ_BLOCK);
+        assert_eq!(saved.generation, 1);
+    }
+
+    #[test]
+    fn nothing_is_written_while_well_inside_the_reserved_block() {
+        let c = Counters { generation: 3, seq_reserved: 2048, last_command: 7 };
+        assert_eq!(c.due(1500, 7), None);
+        assert!(c.due(1600, 7).is_some(), "within half a block: extend");
+        assert_eq!(c.due(1500, 8).map(|n| (n.seq_reserved, n.last_command)), Some((2048, 8)));
+    }
+
+    #[test]
+    fn a_reboot_never_reuses_a_number_it_may_have_sent() {
+        // Boot, number frames (saving whenever due, before the frame goes out), crash at
+        // different points, boot again: the first number after a boot is above every one sent.
+        let mut stored = Counters::default();
+        let mut highest_sent = 0;
+        for frames_before_crash in [0, 1, 511, 512, 513, 3000, 7] {
+            let first = stored.reserve_from();
+            assert!(first > highest_sent, "boot numbers from {first}, {highest_sent} was sent");
+            for next in first..first + frames_before_crash {
+                if let Some(s) = stored.due(next, 0) {
+                    stored = s;
+                }
+                assert!(next < stored.seq_reserved, "frame {next} sent beyond the saved reservation");
+                highest_sent = next;
+            }
+        }
+    }
+
+    #[test]
+    fn records_round_trip_and_torn_or_blank_slots_are_ignored() {
+        let c = Counters { generation: 9, seq_reserved: 123_456, last_command: 42 };
+        assert_eq!(Counters::decode(&c.encode()), Some(c));
+        assert_eq!(Counters::decode(&[0xFF; COUNTERS_LEN]), None);
+        let mut torn = c.encode();
+        torn[10] ^= 0x01;
+        assert_eq!(Counters::decode(&torn), None);
+        let newer = Counters { generation: 10, ..c };
+        assert_eq!(Counters::pick(&c.encode(), &newer.encode()), (newer, false));
+        assert_eq!(Counters::pick(&c.encode(), &torn), (c, true));
+        assert_eq!(Counters::pick(&[0xFF; 32], &[0; 32]), (Counters::default(), false));
+    }
+
+    #[test]
+    fn the_generation_wraps_without_the_older_slot_winning() {
+        let old = Counters { generation: u32::MAX, seq_reserved: 10, last_command: 0 };
+        let new = Counters { generation: 0, seq_reserved: 20, last_command: 0 };
+        assert_eq!(Counters::pick(&old.encode(), &new.encode()).0, new);
+    }
+}
