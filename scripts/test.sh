@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's second command: every test. Installs what is missing, starts a private test
 # PostgreSQL (.data/pg-test, fsync off), then runs in order: formatting, clippy, unit + database + HTTP
-# tests, the no_std builds of `shared` (wasm32 and the ESP32's riscv32imc), and the browser tests
+# tests, the no_std builds of `shared` (wasm32 and the ESP32's riscv32imc), the firmware (its host
+# tests, its release build for the ESP32-C3 and its size), and the browser tests
 # (release build, Debian's Chromium, once with and once without JavaScript), then the IoT
 # fault test (scripts/fault-test.sh). Exits non-zero on
 # the first failure. Idempotent.
@@ -52,6 +53,7 @@ done
 
 step "formatting (cargo fmt --check)"
 cargo_plain fmt --all -- --check
+(cd firmware && cargo fmt --all -- --check)
 
 step "lints (clippy, warnings are errors)"
 cargo_plain clippy --workspace --exclude frontend --tests -- -D warnings
@@ -62,6 +64,18 @@ cargo_plain test --workspace --exclude frontend
 step "shared compiles no_std for wasm32 and the ESP32-C3 (riscv32imc)"
 cargo_plain check -p shared --no-default-features --target wasm32-unknown-unknown
 cargo_plain check -p shared --no-default-features --target riscv32imc-unknown-none-elf
+
+step "firmware: the node's drivers, provisioning and session logic on the host"
+# firmware/ is its own workspace (own target dir, toolchain and linker flags): none of the host
+# RUSTFLAGS apply there.
+(cd firmware && env -u RUSTFLAGS cargo test -p mostrador-node --target "$(rustc -vV | sed -n 's/^host: //p')")
+(cd firmware && env -u RUSTFLAGS cargo clippy -p mostrador-node --target "$(rustc -vV | sed -n 's/^host: //p')" --all-targets -- -D warnings)
+
+step "firmware: release build for the ESP32-C3 (riscv32imc-unknown-none-elf)"
+env -u RUSTFLAGS cargo fw
+(cd firmware && env -u RUSTFLAGS cargo clippy --release -- -D warnings)
+# The default partition table gives the app 1 MiB (0x10000..0x110000).
+python3 scripts/firmware-size.py firmware/target/riscv32imc-unknown-none-elf/release/mostrador-firmware --max-flash-kib 1024
 
 step "browser tests ($E2E_PROFILE build)"
 if [ "$E2E_PROFILE" = release ]; then

@@ -16,3 +16,4 @@ pub mod provision;
 pub mod session;
 #[cfg(feature = "host")]
 pub mod twin;
+pub mod wallclock;
