@@ -9,6 +9,7 @@ use esp_hal::peripherals::USB_DEVICE;
 use esp_hal::usb::usb_serial_jtag::UsbSerialJtag;
 use mostrador_node::console::{Action, Feed, LineBuffer, PROMPT, execute};
 
+use crate::calib;
 use crate::storage::Flash;
 
 const BANNER: &str = "\r\nMostrador nodo ";
@@ -46,6 +47,11 @@ pub async fn serve(usb: USB_DEVICE<'static>, flash: Flash) {
                     let reboot = outcome.action == Action::Reboot;
                     let failed = match outcome.action {
                         Action::Print | Action::Reboot => None,
+                        Action::Calibrate(request) => {
+                            let reply = calib::apply(request, flash).await;
+                            let _ = tx.write_all(reply.as_bytes()).await;
+                            None
+                        }
                         Action::Save(settings) => match flash.save_provisioning(&settings) {
                             Ok(()) => {
                                 current = Some(settings);

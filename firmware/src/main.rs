@@ -7,6 +7,7 @@
 
 extern crate alloc;
 
+mod calib;
 mod console;
 mod hooks;
 mod net;
@@ -103,6 +104,7 @@ async fn run(spawner: Spawner) -> Result<(), StartError> {
     // state before anything else can fail.
     let flash = storage::Flash::new(p.FLASH);
     let provisioning = flash.load_provisioning();
+    calib::set(flash.load_calibration());
     let profile = board_profile(provisioning.as_ref());
     let mut pins = pins::Pins::new(
         (p.GPIO0, p.GPIO1, p.GPIO2, p.GPIO3, p.GPIO4),

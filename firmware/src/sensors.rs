@@ -16,18 +16,20 @@ use esp_hal::time::Rate;
 use mostrador_node::board::{INPUT_POLL_MS, Part, Profile};
 use mostrador_node::drivers::door::Door;
 use mostrador_node::drivers::flow::{FlowMeter, PulseCounter, count_pulses};
-use mostrador_node::drivers::gas::{GasCalibration, GasConfig, GasSensor};
+use mostrador_node::drivers::gas::{GasConfig, GasSensor};
 use mostrador_node::drivers::power::{ClampConfig, EnergyMeter, PowerMeter, power_reading};
 use mostrador_node::drivers::presence::{BeamCounter, DEFAULT_BEAM_DEBOUNCE_MS, DEFAULT_HOLD_MS, Pir};
+use mostrador_node::drivers::reading;
 use mostrador_node::drivers::rfid::{CardFilter, Mfrc522};
 use mostrador_node::drivers::sht3x::{Address, Sht3x};
-use mostrador_node::drivers::soil::{SoilCalibration, SoilProbe};
+use mostrador_node::drivers::soil::SoilProbe;
 use mostrador_node::session::SensorInput;
+use shared::iot::sensor::SensorKind;
 use shared::iot::wire::{NodeEvent, Reading};
 
 use crate::pins::{AdcInput, AdcRead, Pins};
 use crate::watchdog::{self, Part as Watched};
-use crate::{SensorChannel, wall};
+use crate::{SensorChannel, calib, wall};
 
 /// Flow meters a board may have (each needs a static pulse counter and a counting task).
 const MAX_FLOW_METERS: usize = 2;
@@ -121,7 +123,10 @@ impl Sampler {
                 Part::Sht3x { address } if s.i2c.is_some() => s.sht.push(Every::new(address, c, every)),
                 Part::Sht3x { .. } => missing(),
                 Part::SoilProbe { adc } => match pins.take_adc(adc, &mut adc_config) {
-                    Some(a) => s.soil.push(Every::new(a, c, every)),
+                    Some(a) => {
+                        calib::soil_fitted(c);
+                        s.soil.push(Every::new(a, c, every));
+                    }
                     None => missing(),
                 },
                 Part::CurrentClamp { adc } => match pins.take_adc(adc, &mut adc_config) {
@@ -251,13 +256,19 @@ impl Sampler {
             }
         }
         if let Some(adc) = self.adc.as_mut() {
+            // The console may ask for every analog input now (calibration).
+            let fresh = calib::wanted();
+            let calibration = calib::current();
             for p in &mut self.soil {
-                if p.due(now) {
+                let due = p.due(now);
+                if due || fresh {
                     let read = AdcRead { adc: &mut *adc, input: &mut p.part };
-                    if let Ok(mut probe) = SoilProbe::new(read, SoilCalibration::default())
-                        && let Ok(r) = probe.reading(p.channel)
+                    let cal = calibration.soil(p.channel);
+                    if let Ok(mut probe) = SoilProbe::new(read, cal)
+                        && let Ok(mv) = probe.read_mv()
                     {
-                        emit(out, now, r);
+                        calib::soil_measured(p.channel, mv);
+                        emit(out, now, reading(SensorKind::SoilMoisture, p.channel, cal.deci_percent(mv)));
                     }
                 }
             }
@@ -276,17 +287,25 @@ impl Sampler {
                 }
             }
             for p in &mut self.gas {
-                if p.due(now) {
+                let due = p.due(now);
+                if due || fresh {
                     let read = AdcRead { adc: &mut *adc, input: &mut p.part };
-                    let mut sensor =
-                        GasSensor::new(read, GasConfig::default(), GasCalibration::default(), self.booted_ms);
-                    if let Ok(state) = sensor.read(now)
-                        && let Some(r) = state.reading(p.channel)
-                    {
-                        emit(out, now, r);
+                    let mut sensor = GasSensor::new(read, GasConfig::default(), calibration.gas(), self.booted_ms);
+                    if let Ok((state, mv)) = sensor.read_with_mv(now) {
+                        if let Some(mv) = mv {
+                            calib::gas_measured(mv);
+                        }
+                        if let Some(r) = state.reading(p.channel) {
+                            emit(out, now, r);
+                        }
                     }
                 }
             }
+            if fresh {
+                calib::fresh_pass_done();
+            }
+        } else if calib::wanted() {
+            calib::fresh_pass_done();
         }
         if let Some((reader, filter)) = self.rfid.as_mut()
             && now >= self.rfid_next_ms

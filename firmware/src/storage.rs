@@ -1,6 +1,6 @@
-//! The node's settings and counters in flash, inside the `nvs` data partition of the partition
-//! table (ESP-IDF's NVS library is not used, so its space is free): provisioning in two
-//! sectors (A/B) and counters in two more, each written to the slot that does not hold the
+//! The node's settings, counters and analog calibration in flash, inside the `nvs` data partition
+//! of the partition table (ESP-IDF's NVS library is not used, so its space is free): each in
+//! two sectors (A/B: provisioning 0–1, counters 2–3, calibration 4–5), each written to the slot that does not hold the
 //! newest good record, so a power cut mid-write always leaves the previous one readable.
 
 use core::cell::RefCell;
@@ -9,6 +9,7 @@ use critical_section::Mutex;
 use esp_bootloader_esp_idf::partitions::{self, DataPartitionSubType, PartitionType};
 use esp_hal::peripherals::FLASH;
 use esp_storage::FlashStorage;
+use mostrador_node::calibration::{CALIBRATION_LEN, Calibration};
 use mostrador_node::counters::{COUNTERS_LEN, Counters};
 use mostrador_node::provision::{self, Provisioning, RECORD_LEN, Slot};
 
@@ -46,14 +47,15 @@ pub struct Flash(&'static Mutex<RefCell<Option<Inner>>>);
 static FLASH_CELL: Mutex<RefCell<Option<Inner>>> = Mutex::new(RefCell::new(None));
 
 impl Flash {
-    /// Opens the flash and finds the `nvs` partition (four sectors are needed).
+    /// Opens the flash and finds the `nvs` partition (six sectors are needed; the default
+    /// table's is six).
     pub fn new(flash: FLASH<'static>) -> Self {
         let mut storage = FlashStorage::new(flash);
         let mut table = [0u8; partitions::PARTITION_TABLE_MAX_LEN];
         let base = partitions::read_partition_table(&mut storage, &mut table)
             .ok()
             .and_then(|t| t.find_partition(PartitionType::Data(DataPartitionSubType::Nvs)).ok().flatten())
-            .filter(|p| p.len() >= 4 * SECTOR)
+            .filter(|p| p.len() >= 6 * SECTOR)
             .map_or(DEFAULT_NVS, |p| p.offset());
         log::info!("settings in flash at {base:#x}");
         critical_section::with(|cs| FLASH_CELL.borrow(cs).replace(Some(Inner { flash: storage, base })));
@@ -131,5 +133,18 @@ impl Flash {
         let (a, b) = self.read_pair::<COUNTERS_LEN>(2);
         let (_, newest_in_a) = Counters::pick(&a, &b);
         self.write_sector(if newest_in_a { 3 } else { 2 }, &counters.encode())
+    }
+
+    /// The analog calibration (factory defaults on a new node).
+    pub fn load_calibration(&self) -> Calibration {
+        let (a, b) = self.read_pair::<CALIBRATION_LEN>(4);
+        Calibration::pick(&a, &b).0
+    }
+
+    /// Saves the calibration into the slot not holding the newest record.
+    pub fn save_calibration(&self, calibration: &Calibration) -> Result<(), StorageError> {
+        let (a, b) = self.read_pair::<CALIBRATION_LEN>(4);
+        let (_, newest_in_a) = Calibration::pick(&a, &b);
+        self.write_sector(if newest_in_a { 5 } else { 4 }, &calibration.encode())
     }
 }

@@ -1,25 +1,28 @@
-//! The serial console a technician provisions a node with: [`LineBuffer`] turns the bytes from
-//! USB-Serial-JTAG/UART into lines and [`execute`] turns a line into an [`Outcome`], what to do
-//! (save, erase, reboot) and what to print, in Spanish. Pure: the firmware does the I/O. A bad
-//! command changes nothing and says what was wrong.
+//! The serial console a technician provisions and calibrates a node with: [`LineBuffer`] turns
+//! the bytes from USB-Serial-JTAG/UART into lines and [`execute`] turns a line into an
+//! [`Outcome`], what to do (save, erase, reboot, calibrate) and what to print, in Spanish. Pure:
+//! the firmware does the I/O. A bad command changes nothing and says what was wrong.
 
 mod args;
+mod calibrate;
 mod line;
 mod text;
 
+pub use calibrate::calibration_reply;
 pub use line::{Echo, Feed, LINE_MAX, LineBuffer, LineError};
 
 use core::fmt::{self, Write};
 
 use heapless::String;
 
+use crate::calibration::SoilPoint;
 use crate::provision::{Broker, ProfileCode, ProvisionError, Provisioning, Wifi, parse_port};
 use args::{ArgError, Args};
 
 /// What the firmware prints before each line the technician types.
 pub const PROMPT: &str = "> ";
-/// Longest reply: the help text is the longest, about 800 bytes.
-pub const REPLY_MAX: usize = 1024;
+/// Longest reply: the help text is the longest (about 1 000 bytes); room to grow.
+pub const REPLY_MAX: usize = 1536;
 /// Text for the terminal, lines ended by `"\r\n"`.
 pub type Reply = String<REPLY_MAX>;
 
@@ -36,6 +39,26 @@ pub enum Action {
     Erase,
     /// Print the reply, then restart the node.
     Reboot,
+    /// Measure (for a soil point or the gas sensor), compute and save the calibration, then
+    /// print [`calibration_reply`]; the outcome's reply is empty.
+    Calibrate(CalibrateRequest),
+}
+
+/// A calibration the technician asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CalibrateRequest {
+    /// `calibrar suelo <canal> seco|humedo`: soil probe `channel` (below
+    /// [`MAX_SOIL_PROBES`](crate::calibration::MAX_SOIL_PROBES)) is at `point` now.
+    Soil {
+        /// The probe's channel.
+        channel: u8,
+        /// Dry air or water.
+        point: SoilPoint,
+    },
+    /// `calibrar gas`: the gas sensor is in clean air now.
+    Gas,
+    /// `calibracion`: print the calibration in use.
+    Show,
 }
 
 /// The result of one console line.
@@ -77,11 +100,13 @@ enum Command {
     Profile,
     Erase,
     Reboot,
+    Calibrate,
+    ShowCalibration,
 }
 
 impl Command {
     fn from_word(word: &str) -> Option<Self> {
-        const WORDS: [(&str, Command); 15] = [
+        const WORDS: [(&str, Command); 20] = [
             ("ayuda", Command::Help),
             ("help", Command::Help),
             ("?", Command::Help),
@@ -97,9 +122,20 @@ impl Command {
             ("erase", Command::Erase),
             ("reiniciar", Command::Reboot),
             ("reboot", Command::Reboot),
+            ("calibrar", Command::Calibrate),
+            ("calibrate", Command::Calibrate),
+            ("calibracion", Command::ShowCalibration),
+            ("calibración", Command::ShowCalibration),
+            ("calibration", Command::ShowCalibration),
         ];
-        WORDS.iter().find(|(w, _)| w.eq_ignore_ascii_case(word)).map(|(_, c)| *c)
+        WORDS.iter().find(|(w, _)| same_word(w, word)).map(|(_, c)| *c)
     }
+}
+
+/// Whether two words are the same in any case, accents included (`CALIBRACIÓN` is
+/// `calibración`).
+fn same_word(a: &str, b: &str) -> bool {
+    a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase))
 }
 
 /// Why a command was refused, printed as `Error: ...`.
@@ -181,6 +217,8 @@ fn run(command: Command, rest: &str, mut p: Provisioning) -> Result<Outcome, Ref
         }),
         Command::Reboot => no_args(&args)
             .map(|()| Outcome { action: Action::Reboot, reply: reply(format_args!("Reiniciando…\r\n")) }),
+        Command::Calibrate => calibrate::parse(&mut args).map(calibrate),
+        Command::ShowCalibration => no_args(&args).map(|()| calibrate(CalibrateRequest::Show)),
     }
 }
 
@@ -218,6 +256,11 @@ fn save(what: &str, p: Provisioning) -> Outcome {
         text::write_missing(&mut r, &p);
     }
     Outcome { action: Action::Save(p), reply: r }
+}
+
+/// Asks the firmware to calibrate; it prints [`calibration_reply`] afterwards.
+fn calibrate(request: CalibrateRequest) -> Outcome {
+    Outcome { action: Action::Calibrate(request), reply: Reply::new() }
 }
 
 fn print(args: fmt::Arguments<'_>) -> Outcome {

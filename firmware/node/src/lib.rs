@@ -9,6 +9,7 @@ extern crate alloc;
 
 pub mod backoff;
 pub mod board;
+pub mod calibration;
 pub mod console;
 pub mod counters;
 pub mod drivers;

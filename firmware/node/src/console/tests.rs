@@ -4,6 +4,8 @@ use alloc::format;
 use alloc::string::String;
 
 use super::*;
+use crate::calibration::{Calibration, CalibrationProblem};
+use crate::drivers::soil::SoilCalibration;
 use crate::provision::Identity;
 
 const ID: &str = "abc234def567";
@@ -46,7 +48,8 @@ fn help_lists_every_command_in_both_languages() {
     for word in ["ayuda", "help", "AYUDA", "?"] {
         let out = execute(word, None);
         assert_eq!(out.action, Action::Print);
-        for command in ["estado", "provisionar", "wifi", "broker", "perfil", "borrar", "reiniciar", "(reboot)"] {
+        let commands = ["estado", "provisionar", "wifi", "broker", "perfil", "borrar", "reiniciar", "(reboot)"];
+        for command in commands.into_iter().chain(["calibrar (calibrate) suelo", "calibrar gas", "calibracion"]) {
             assert!(out.reply.contains(command), "{command}");
         }
         assert!(out.reply.ends_with("\r\n"), "the help fits in a reply");
@@ -204,4 +207,77 @@ fn the_longest_settings_fit_a_typed_line_and_the_status_reply() {
     let status = execute("estado", Some(&p)).reply;
     assert!(status.ends_with(&format!("perfil:  {}\r\n", "p".repeat(16))), "{status}");
     assert!(text::HELP.len() < REPLY_MAX);
+}
+
+/// The calibration a command asks for, with an empty reply; panics if it asks for anything else.
+fn calibrates(line: &str) -> CalibrateRequest {
+    match execute(line, Some(&saved())) {
+        Outcome { action: Action::Calibrate(request), reply } if reply.is_empty() => request,
+        other => panic!("{line}: {other:?}"),
+    }
+}
+
+#[test]
+fn calibration_commands_and_their_aliases_ask_the_firmware_to_calibrate() {
+    let soil = |channel, point| CalibrateRequest::Soil { channel, point };
+    assert_eq!(calibrates("calibrar suelo 0 seco"), soil(0, SoilPoint::Dry));
+    assert_eq!(calibrates("calibrar suelo 3 humedo"), soil(3, SoilPoint::Wet));
+    assert_eq!(calibrates("Calibrar  SUELO 1  Húmedo "), soil(1, SoilPoint::Wet));
+    assert_eq!(calibrates("calibrate soil 2 dry"), soil(2, SoilPoint::Dry));
+    assert_eq!(calibrates("CALIBRATE soil 0 WET"), soil(0, SoilPoint::Wet));
+    assert_eq!(calibrates("calibrar gas"), CalibrateRequest::Gas);
+    assert_eq!(calibrates("calibrate GAS"), CalibrateRequest::Gas);
+    for show in ["calibracion", "calibración", "CALIBRACIÓN", "calibration"] {
+        assert_eq!(calibrates(show), CalibrateRequest::Show, "{show}");
+    }
+}
+
+#[test]
+fn a_bad_channel_or_point_is_refused_with_the_usage() {
+    for line in ["calibrar suelo 4 seco", "calibrar suelo x seco", "calibrar suelo -1 seco", "calibrate soil 300 dry"] {
+        assert!(refuses(line, None).contains("un número de 0 a 3"), "{line}");
+    }
+    assert!(refuses("calibrar suelo 0 mojado", None).contains("seco (la sonda en el aire) o humedo"));
+    for line in ["calibrar suelo", "calibrar suelo 0", "calibrar suelo 0 seco ya"] {
+        assert!(refuses(line, None).contains("uso: calibrar suelo <canal>"), "{line}");
+    }
+    assert!(refuses("calibrar", None).contains("o calibrar gas"));
+    assert!(refuses("calibrar agua 0 seco", None).contains("o calibrar gas"));
+    assert!(refuses("calibrar gas ahora", None).contains("uso: calibrar gas"));
+    assert!(refuses("calibracion gas", None).contains("no lleva argumentos"));
+}
+
+#[test]
+fn calibration_replies_show_the_saved_values_or_the_problem() {
+    let mut calibration = Calibration::default();
+    calibration.soil[0] = Some(SoilCalibration { dry_mv: 2_412, wet_mv: 1_100 });
+    let soil = CalibrateRequest::Soil { channel: 0, point: SoilPoint::Dry };
+    assert_eq!(
+        calibration_reply(soil, Ok(&calibration)),
+        "Sonda de suelo 0: seco 2412 mV, húmedo 1100 mV (guardado).\r\n"
+    );
+    let gas = calibration.with_gas_clean_air(Some(225), 60_000, &Default::default()).unwrap();
+    assert_eq!(calibration_reply(CalibrateRequest::Gas, Ok(&gas)), "Sensor de gas: R0 1029 Ω (guardado).\r\n");
+    let problem = CalibrationProblem::WarmingUp { remaining_s: 42 };
+    assert_eq!(
+        calibration_reply(CalibrateRequest::Gas, Err(problem)),
+        "Error: el sensor de gas todavía se está calentando; probá de nuevo en 42 s.\r\n"
+    );
+}
+
+#[test]
+fn showing_the_calibration_lists_every_probe_and_the_gas_sensor() {
+    let mut calibration = Calibration::default();
+    calibration.soil[2] = Some(SoilCalibration { dry_mv: 2_650, wet_mv: 1_320 });
+    assert_eq!(
+        calibration_reply(CalibrateRequest::Show, Ok(&calibration)),
+        concat!(
+            "Calibración:\r\n",
+            "  suelo 0: sin calibrar (valores de fábrica: seco 2400 mV, húmedo 1100 mV)\r\n",
+            "  suelo 1: sin calibrar (valores de fábrica: seco 2400 mV, húmedo 1100 mV)\r\n",
+            "  suelo 2: seco 2650 mV, húmedo 1320 mV\r\n",
+            "  suelo 3: sin calibrar (valores de fábrica: seco 2400 mV, húmedo 1100 mV)\r\n",
+            "  gas:     sin calibrar (valores de fábrica: R0 1000 Ω)\r\n",
+        )
+    );
 }

@@ -19,6 +19,10 @@ pub(super) const HELP: &str = concat!(
     "                                wifi \"Mi Casa\" \"clave 123\"; red abierta: wifi Libre \"\"\r\n",
     "  broker mqtt://host:puerto     el broker MQTT; solo el puerto: broker 1884\r\n",
     "  perfil (profile) <código>     el perfil de la placa, por ejemplo: perfil carniceria\r\n",
+    "  calibrar (calibrate) suelo (soil) <canal> seco|humedo (dry|wet)\r\n",
+    "                                la sonda de suelo en el aire (seco) o en agua (humedo)\r\n",
+    "  calibrar gas                  el sensor de gas en aire limpio, ya caliente\r\n",
+    "  calibracion (calibration)     las calibraciones guardadas\r\n",
     "  borrar (erase)                borra toda la configuración\r\n",
     "  reiniciar (reboot)            reinicia el nodo para aplicar los cambios\r\n",
 );

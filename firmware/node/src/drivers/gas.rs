@@ -91,6 +91,16 @@ pub struct GasCalibration {
     pub r0_ohms: u32,
 }
 
+impl GasCalibration {
+    /// R0 for a sensor whose resistance in clean air is `rs_ohms` (Rs / the datasheet's
+    /// clean-air ratio, rounded; never 0).
+    pub fn from_clean_air(rs_ohms: u32) -> Self {
+        let ratio = u64::from(CLEAN_AIR_RATIO_MILLI);
+        let r0 = (u64::from(rs_ohms) * 1_000 + ratio / 2) / ratio;
+        Self { r0_ohms: u32::try_from(r0).unwrap_or(u32::MAX).max(1) }
+    }
+}
+
 impl Default for GasCalibration {
     /// 1 kΩ: an FC-22 module reads about 0.45 V in clean air (Rs ≈ 10 kΩ). Sensors differ by
     /// several times, so this only holds until [`GasSensor::calibrate_clean_air`] runs.
@@ -180,13 +190,20 @@ impl<A: AdcChannel> GasSensor<A> {
 
     /// Reads the sensor at `now_ms`; during warm-up the ADC is not touched.
     pub fn read(&mut self, now_ms: u64) -> Result<GasState, A::Error> {
+        self.read_with_mv(now_ms).map(|(state, _)| state)
+    }
+
+    /// Like [`Self::read`], also giving the averaged pin millivolts behind the value (`None`
+    /// during warm-up), which the firmware keeps for a clean-air calibration from the console.
+    pub fn read_with_mv(&mut self, now_ms: u64) -> Result<(GasState, Option<u16>), A::Error> {
         let remaining_ms = self.remaining_ms(now_ms);
         if remaining_ms > 0 {
-            return Ok(GasState::WarmingUp { remaining_ms });
+            return Ok((GasState::WarmingUp { remaining_ms }, None));
         }
-        let rs = u64::from(self.config.rs_ohms(average_mv(&mut self.adc, self.config.samples)?));
+        let mv = average_mv(&mut self.adc, self.config.samples)?;
+        let rs = u64::from(self.config.rs_ohms(mv));
         let ratio = rs * 1_000 / u64::from(self.calibration.r0_ohms.max(1));
-        Ok(GasState::Ready { ppm: ppm_from_ratio(u32::try_from(ratio).unwrap_or(u32::MAX)) })
+        Ok((GasState::Ready { ppm: ppm_from_ratio(u32::try_from(ratio).unwrap_or(u32::MAX)) }, Some(mv)))
     }
 
     /// Takes R0 from the air now, which must be clean (done once at installation), uses it and
@@ -195,9 +212,8 @@ impl<A: AdcChannel> GasSensor<A> {
         if self.remaining_ms(now_ms) > 0 {
             return Err(Error::WarmingUp);
         }
-        let rs = u64::from(self.config.rs_ohms(average_mv(&mut self.adc, self.config.samples).map_err(Error::Adc)?));
-        let r0 = (rs * 1_000 + u64::from(CLEAN_AIR_RATIO_MILLI / 2)) / u64::from(CLEAN_AIR_RATIO_MILLI);
-        self.calibration = GasCalibration { r0_ohms: u32::try_from(r0).unwrap_or(u32::MAX).max(1) };
+        let rs = self.config.rs_ohms(average_mv(&mut self.adc, self.config.samples).map_err(Error::Adc)?);
+        self.calibration = GasCalibration::from_clean_air(rs);
         Ok(self.calibration)
     }
 }
