@@ -214,14 +214,9 @@ impl Calibration {
     /// The newest good record of two slots and whether it is in the first (the next save goes
     /// to the other). Neither good: the defaults, saved into the first.
     pub fn pick(a: &[u8], b: &[u8]) -> (Self, bool) {
-        match (Self::decode(a), Self::decode(b)) {
-            (Some(x), Some(y)) => {
-                // Newer by wrapping difference, so generation u32::MAX -> 0 still counts as newer.
-                if y.generation.wrapping_sub(x.generation) as i32 > 0 { (y, false) } else { (x, true) }
-            }
-            (Some(x), None) => (x, true),
-            (None, Some(y)) => (y, false),
-            (None, None) => (Self::default(), false),
+        match crate::slots::newest(Self::decode(a), Self::decode(b), |r| r.generation) {
+            Some((slot, newest)) => (newest, slot == crate::slots::Slot::A),
+            None => (Self::default(), false),
         }
     }
 }

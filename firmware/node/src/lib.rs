@@ -15,6 +15,7 @@ pub mod counters;
 pub mod drivers;
 pub mod provision;
 pub mod session;
+pub mod slots;
 #[cfg(feature = "host")]
 pub mod twin;
 pub mod wallclock;

@@ -9,6 +9,8 @@ use core::fmt;
 use shared::iot::frame::{SECRET_LEN, Secret};
 
 use super::{Broker, Identity, ProfileCode, Provisioning, Wifi};
+use crate::slots;
+pub use crate::slots::Slot;
 
 /// Bytes the firmware writes per slot: a multiple of 4 (flash writes are word-aligned) with room
 /// for the largest payload (about 230 bytes), small enough for a stack buffer.
@@ -49,25 +51,6 @@ impl fmt::Display for RecordError {
             Self::Corrupt => f.write_str("registro dañado (escritura interrumpida)"),
             Self::UnknownFormat(v) => write!(f, "registro en formato {v}, desconocido para este firmware"),
             Self::Invalid => f.write_str("registro con valores inválidos"),
-        }
-    }
-}
-
-/// One of the two flash slots.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Slot {
-    /// The first slot.
-    A,
-    /// The second slot.
-    B,
-}
-
-impl Slot {
-    /// The other slot.
-    pub fn other(self) -> Self {
-        match self {
-            Self::A => Self::B,
-            Self::B => Self::A,
         }
     }
 }
@@ -190,12 +173,7 @@ pub fn next_slot(a: &[u8], b: &[u8]) -> (Slot, u32) {
 }
 
 fn newest(a: &[u8], b: &[u8]) -> Option<(Slot, Stored)> {
-    match (read(a).ok(), read(b).ok()) {
-        // Serial-number order (RFC 1982): generation 0 is newer than u32::MAX.
-        (Some(a), Some(b)) if b.generation.wrapping_sub(a.generation).cast_signed() > 0 => Some((Slot::B, b)),
-        (Some(a), _) => Some((Slot::A, a)),
-        (None, b) => b.map(|b| (Slot::B, b)),
-    }
+    slots::newest(read(a).ok(), read(b).ok(), |s| s.generation)
 }
 
 /// CRC-32/ISO-HDLC (the zlib/Ethernet CRC): reflected polynomial 0xEDB88320, initial value and
