@@ -159,8 +159,10 @@ impl Network for EspNetwork {
             }
         };
         let mut socket = TcpSocket::new(self.stack, &mut self.rx[..], &mut self.tx[..]);
-        // A silent peer is dropped by MQTT's keep-alive; this bounds a stuck connect or write.
-        socket.set_timeout(Some(Duration::from_secs(60)));
+        // Unacknowledged data for 20 s ends the connection: a stuck write must end the session
+        // (which reconnects) well before the watchdog's 45 s would reset the node and lose the
+        // frames it holds. MQTT pings every 15 s keep a quiet connection from timing out.
+        socket.set_timeout(Some(Duration::from_secs(20)));
         let connect = socket.connect((address, port));
         match embassy_futures::select::select(connect, Timer::after_secs(10)).await {
             embassy_futures::select::Either::First(r) => r.map_err(NetError::Connect)?,
