@@ -42,6 +42,10 @@ test('add a device, run a node with its secret, watch it live and switch a relay
   await expect(page.getByTestId('device-qr').locator('svg')).toBeVisible();
   const uid = (await page.getByTestId('device-uid').textContent())!.trim();
   const secret = (await page.getByTestId('device-secret').textContent())!.trim();
+  // The line to paste into the node's serial console carries the same JSON.
+  const consoleLine = (await page.getByTestId('device-console-line').textContent())!;
+  expect(consoleLine.startsWith('provisionar {')).toBe(true);
+  expect(JSON.parse(consoleLine.slice('provisionar '.length))).toMatchObject({ id: uid, secret });
   expect(uid).toMatch(/^[a-z0-9]{12}$/);
   expect(secret).toMatch(/^[0-9a-f]{64}$/);
 

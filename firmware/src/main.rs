@@ -29,7 +29,6 @@ use mostrador_node::board::{Profile, Rubro};
 use mostrador_node::provision::Provisioning;
 use mostrador_node::session::{self, Credentials, Inbox, SensorInput};
 use shared::iot::node::{Node, NodeConfig};
-use shared::iot::wire::NodeEvent;
 use static_cell::StaticCell;
 
 use esp_backtrace as _;
@@ -191,15 +190,14 @@ async fn run(spawner: Spawner) -> Result<(), StartError> {
     // The boot report carries the signal: give Wi-Fi and DHCP up to 20 s to come up first (the
     // report waits in the node's queue until the broker is reached anyway).
     let _ = embassy_time::with_timeout(embassy_time::Duration::from_secs(20), stack.wait_config_up()).await;
-    let boot = NodeEvent::Boot {
-        firmware: heapless::String::try_from(FIRMWARE).unwrap_or_default(),
-        rssi: i16::try_from(net::RSSI.load(core::sync::atomic::Ordering::Relaxed)).unwrap_or(0),
-        free_heap: u32::try_from(esp_alloc::HEAP.free()).unwrap_or(u32::MAX),
-        relays: profile.relay_count(),
-    };
+    let rssi = i16::try_from(net::RSSI.load(core::sync::atomic::Ordering::Relaxed)).unwrap_or(0);
+    let free_heap = u32::try_from(esp_alloc::HEAP.free()).unwrap_or(u32::MAX);
     // Straight into the node (not through the sensors' channel, which may be full by now and
-    // is only drained once the session runs): the first frame sent.
-    node.handle(session::Clock::now_ms(&clock), shared::iot::node::Input::Event(boot), &mut alloc::vec::Vec::new());
+    // is only drained once the session runs): the first frames sent.
+    let mut out = alloc::vec::Vec::new();
+    for input in session::boot_report(FIRMWARE, rssi, free_heap, profile.relay_count()) {
+        session::feed(&mut node, session::Clock::now_ms(&clock), input, &mut out);
+    }
     let creds = Credentials {
         device_id: device_id.into(),
         password: identity.secret().broker_password(device_id),

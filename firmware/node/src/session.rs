@@ -26,7 +26,8 @@ use rust_mqtt::client::options::{ConnectOptions, PublicationOptions, Subscriptio
 use rust_mqtt::config::KeepAlive;
 use rust_mqtt::types::{MqttBinary, MqttString, TopicFilter, TopicName};
 use shared::iot::node::{Input, Node, Output};
-use shared::iot::wire::{Direction, NodeEvent, Reading, topic};
+use shared::iot::sensor::SensorKind;
+use shared::iot::wire::{Direction, MAX_RELAYS, NodeEvent, Reading, topic};
 
 use crate::backoff::{Backoff, seed_from};
 
@@ -108,6 +109,16 @@ pub trait Hooks {
     fn counters(&mut self, _node: &Node) {}
 }
 
+/// What a node reports as it starts, before any reading: the boot event, then every relay's
+/// state (off: the board drives them off at boot, whatever the server showed before).
+pub fn boot_report(firmware: &str, rssi: i16, free_heap: u32, relays: u8) -> Vec<SensorInput> {
+    let boot =
+        NodeEvent::Boot { firmware: heapless::String::try_from(firmware).unwrap_or_default(), rssi, free_heap, relays };
+    let states =
+        (0..relays.min(MAX_RELAYS)).map(|c| SensorInput::Reading(Reading { k: SensorKind::Relay, c, t: 0, v: 0 }));
+    core::iter::once(SensorInput::Event(boot)).chain(states).collect()
+}
+
 /// Why a session ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionEnd {
@@ -165,7 +176,8 @@ async fn idle<C: Clock, I: Inbox, H: Hooks>(node: &mut Node, clock: &C, inbox: &
     }
 }
 
-fn feed(node: &mut Node, now: u64, input: SensorInput, out: &mut Vec<Output>) {
+/// Hands one sensor input to the node.
+pub fn feed(node: &mut Node, now: u64, input: SensorInput, out: &mut Vec<Output>) {
     match input {
         SensorInput::Reading(r) => node.handle(now, Input::Reading(r), out),
         SensorInput::Event(e) => node.handle(now, Input::Event(e), out),

@@ -9,7 +9,6 @@ use std::time::Instant;
 use embedded_io_adapters::tokio_1::FromTokio;
 use shared::iot::frame::Secret;
 use shared::iot::node::{Node, NodeConfig};
-use shared::iot::wire::NodeEvent;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
@@ -159,13 +158,9 @@ impl Twin {
         let (sensors, rx) = mpsc::unbounded_channel();
         let board = Arc::new(Mutex::new(BoardState { relays: vec![false; usize::from(relays)], ..Default::default() }));
         let mut hooks = RecordingHooks(board.clone());
-        let boot = NodeEvent::Boot {
-            firmware: heapless::String::try_from(FIRMWARE).unwrap_or_default(),
-            rssi: hooks.rssi(),
-            free_heap: 96 * 1024,
-            relays,
-        };
-        let _ = sensors.send(SensorInput::Event(boot));
+        for input in session::boot_report(FIRMWARE, hooks.rssi(), 96 * 1024, relays) {
+            let _ = sensors.send(input);
+        }
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
             let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {

@@ -119,8 +119,9 @@ async fn the_firmware_session_buffers_through_a_lost_connection_and_flushes_in_o
     eventually("the observer subscribed", async || observing.load(Ordering::SeqCst)).await;
     let cable = Cable::to(app.broker.v5.port()).await;
     let stored = format!(
-        "SELECT count(DISTINCT r.value) AS n FROM readings r JOIN devices d ON d.id = r.device_id WHERE d.uid = '{}'",
-        creds.uid
+        "SELECT count(DISTINCT r.value) AS n FROM readings r JOIN devices d ON d.id = r.device_id WHERE d.uid = '{}' AND r.kind = {}",
+        creds.uid,
+        SensorKind::Temperature.id()
     );
     let rows = stored.replace("count(DISTINCT r.value)", "count(*)");
 
@@ -132,6 +133,13 @@ async fn the_firmware_session_buffers_through_a_lost_connection_and_flushes_in_o
         creds.uid
     );
     eventually("the boot report stored", async || count(&app, &device).await == 1).await;
+    // Both relays reported off at boot: the board drives them off whatever was shown before.
+    let relays_off = format!(
+        "SELECT count(*) AS n FROM device_latest l JOIN devices d ON d.id = l.device_id WHERE d.uid = '{}' AND l.kind = {} AND l.value = 0",
+        creds.uid,
+        SensorKind::Relay.id()
+    );
+    eventually("both relays reported off", async || count(&app, &relays_off).await == 2).await;
 
     // Readings are stored once and acknowledged.
     for i in 0..10 {

@@ -18,7 +18,15 @@ pub fn CredentialsCard(
     view! {
         <section class="card credentials" data-testid="credentials" aria-labelledby="credentials-title">
             <h2 id="credentials-title">{format!("Datos para configurar «{}»", credentials.name)}</h2>
-            <p>"Escaneá el código QR con el equipo en modo configuración, o cargá estos datos a mano."</p>
+            <p>
+                "Para un nodo Mostrador: conectalo por USB, abrí su consola serie (por ejemplo "
+                <code>"espflash monitor"</code>
+                ") y pegá la línea de abajo; después "
+                <code>"wifi \"tu red\" \"tu clave\""</code>
+                " y "
+                <code>"reiniciar"</code>
+                ". El código QR tiene los mismos datos, para llevarlos en el teléfono."
+            </p>
             <div class="credentials-body">
                 // The server draws the QR code (an SVG it builds from the provisioning JSON).
                 <div class="qr" data-testid="device-qr" role="img" aria-label="Código QR de configuración" inner_html=qr></div>
@@ -36,6 +44,8 @@ pub fn CredentialsCard(
                     <dd class="mono" data-testid="device-broker-password">{credentials.broker_password}</dd>
                 </dl>
             </div>
+            <h3>"Línea para la consola del nodo"</h3>
+            <pre class="provisioning mono" data-testid="device-console-line">{format!("provisionar {}", credentials.provisioning)}</pre>
             <h3>"Configuración (JSON)"</h3>
             <pre class="provisioning mono" data-testid="device-provisioning">{credentials.provisioning}</pre>
             {on_close.map(|close| view! {
