@@ -91,18 +91,19 @@ pub fn fresh_pass_done() {
     WANTED.store(false, Ordering::Release);
 }
 
-/// Asks the sampler for a fresh measurement and waits for it (at most 3 s; then the last
-/// values, which the problem message will show if they are wrong).
-async fn fresh() -> Live {
+/// Asks the sampler for a fresh measurement and waits for it, at most 3 s; `None` if none
+/// came (a calibration against an old value would be wrong, so it is refused).
+async fn fresh() -> Option<Live> {
     let before = live().passes;
     WANTED.store(true, Ordering::Release);
-    let _ = with_timeout(Duration::from_secs(3), async {
+    with_timeout(Duration::from_secs(3), async {
         while live().passes == before {
             Timer::after_millis(20).await;
         }
     })
-    .await;
-    live()
+    .await
+    .ok()
+    .map(|()| live())
 }
 
 /// Carries out a console calibration request: measure, compute, save to flash, use; returns
@@ -111,17 +112,17 @@ pub async fn apply(request: CalibrateRequest, flash: Flash) -> Reply {
     let in_use = current();
     let result = match request {
         CalibrateRequest::Show => return calibration_reply(request, Ok(&in_use)),
-        CalibrateRequest::Soil { channel, point } => {
-            let live = fresh().await;
-            match live.soil_fitted.get(usize::from(channel)) {
-                Some(true) => in_use.with_soil_point(channel, point, live.soil[usize::from(channel)]),
-                _ => Err(CalibrationProblem::NoSuchProbe(channel)),
+        CalibrateRequest::Soil { channel, point } => match fresh().await {
+            Some(live) if live.soil_fitted.get(usize::from(channel)) == Some(&true) => {
+                in_use.with_soil_point(channel, point, live.soil[usize::from(channel)])
             }
-        }
-        CalibrateRequest::Gas => {
-            let live = fresh().await;
-            in_use.with_gas_clean_air(live.gas, Instant::now().as_millis(), &GasConfig::default())
-        }
+            Some(_) => Err(CalibrationProblem::NoSuchProbe(channel)),
+            None => Err(CalibrationProblem::NoReading),
+        },
+        CalibrateRequest::Gas => match fresh().await {
+            Some(live) => in_use.with_gas_clean_air(live.gas, Instant::now().as_millis(), &GasConfig::default()),
+            None => Err(CalibrationProblem::NoReading),
+        },
     };
     match result {
         Ok(new) => match flash.save_calibration(&new) {

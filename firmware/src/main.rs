@@ -141,12 +141,19 @@ async fn run(spawner: Spawner) -> Result<(), StartError> {
 
     // Frame numbers are reserved in flash before the first one is used: a node that cannot
     // save them must not send (after a reboot it would reuse numbers the server committed).
-    let counters = flash.load_counters();
+    // (A board provisioned as another device starts that device's command count from 0.)
+    let (counters, other_device) = flash.load_counters().for_device(identity.device_id());
     let first_seq = counters.reserve_from();
-    let counters = match counters.due(first_seq, counters.last_command) {
+    // At boot the reservation is always due: the saved one may all have been used.
+    let reserved = counters.due(first_seq, counters.last_command);
+    let counters = match reserved {
         Some(next) => {
             flash.save_counters(&next).map_err(StartError::Storage)?;
             next
+        }
+        None if other_device => {
+            flash.save_counters(&counters).map_err(StartError::Storage)?;
+            counters
         }
         None => counters,
     };

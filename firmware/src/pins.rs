@@ -120,12 +120,18 @@ pub struct AdcRead<'a> {
     pub adc: &'a mut Adc<'static, ADC1<'static>, Blocking>,
     /// The pin.
     pub input: &'a mut AdcInput,
+    /// Microseconds to wait before each conversion (0: back to back), so a series of samples
+    /// spans a known time whatever the conversion itself takes.
+    pub pace_us: u32,
 }
 
 impl AdcChannel for AdcRead<'_> {
     type Error = ();
 
     fn read_mv(&mut self) -> Result<u16, ()> {
+        if self.pace_us > 0 {
+            esp_hal::delay::Delay::new().delay_micros(self.pace_us);
+        }
         let adc = &mut *self.adc;
         match self.input {
             AdcInput::G0(p) => nb::block!(adc.read_oneshot(p)),

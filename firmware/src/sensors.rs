@@ -37,8 +37,11 @@ static PULSES: [PulseCounter; MAX_FLOW_METERS] = [PulseCounter::new(), PulseCoun
 /// How often the RFID reader is asked for a card: each request waits for the card's answer
 /// (blocking the executor for a few ms), and a tap lasts far longer than this.
 const RFID_POLL_MS: u64 = 200;
-/// Samples per SCT-013 measurement: ~10 mains cycles at the ADC's one-shot rate.
+/// Samples per SCT-013 measurement, one every [`CLAMP_PACE_US`]: 200 ms, ten whole cycles of
+/// Argentina's 50 Hz mains (a window of whole cycles makes the RMS independent of the phase it
+/// starts at), 40 samples a cycle. It blocks the executor for those 200 ms once a period.
 const CLAMP_SAMPLES: u16 = 400;
+const CLAMP_PACE_US: u32 = 500;
 
 /// A part's schedule: when its periodic reading is next due.
 struct Every<T> {
@@ -206,11 +209,14 @@ impl Sampler {
                     }
                     d.next_ms = now + d.every_ms;
                 }
+                // The schedule only moves once the contact has settled and a state went out, so
+                // the first one comes right after boot, not one period later.
                 Ok(None) => {
-                    if d.due(now)
+                    if now >= d.next_ms
                         && let Some(r) = d.part.reading(d.channel)
                     {
                         emit(out, now, r);
+                        d.next_ms = now + d.every_ms;
                     }
                 }
                 Err(_) => {}
@@ -262,7 +268,7 @@ impl Sampler {
             for p in &mut self.soil {
                 let due = p.due(now);
                 if due || fresh {
-                    let read = AdcRead { adc: &mut *adc, input: &mut p.part };
+                    let read = AdcRead { adc: &mut *adc, input: &mut p.part, pace_us: 0 };
                     let cal = calibration.soil(p.channel);
                     if let Ok(mut probe) = SoilProbe::new(read, cal)
                         && let Ok(mv) = probe.read_mv()
@@ -275,7 +281,7 @@ impl Sampler {
             for p in &mut self.clamps {
                 if p.due(now) {
                     let (input, energy, last) = &mut p.part;
-                    let read = AdcRead { adc: &mut *adc, input };
+                    let read = AdcRead { adc: &mut *adc, input, pace_us: CLAMP_PACE_US };
                     if let Ok(watts) = PowerMeter::new(read, ClampConfig::default()).measure_w(CLAMP_SAMPLES) {
                         if *last != 0 {
                             energy.add(watts, u32::try_from(now - *last).unwrap_or(u32::MAX));
@@ -289,7 +295,7 @@ impl Sampler {
             for p in &mut self.gas {
                 let due = p.due(now);
                 if due || fresh {
-                    let read = AdcRead { adc: &mut *adc, input: &mut p.part };
+                    let read = AdcRead { adc: &mut *adc, input: &mut p.part, pace_us: 0 };
                     let mut sensor = GasSensor::new(read, GasConfig::default(), calibration.gas(), self.booted_ms);
                     if let Ok((state, mv)) = sensor.read_with_mv(now) {
                         if let Some(mv) = mv {

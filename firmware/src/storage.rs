@@ -24,6 +24,8 @@ pub enum StorageError {
     Flash(esp_storage::FlashStorageError),
     /// The record did not read back as written.
     Verify,
+    /// The partition table has no usable `nvs` partition (see the log at boot).
+    NoPartition,
 }
 
 impl core::fmt::Display for StorageError {
@@ -31,6 +33,7 @@ impl core::fmt::Display for StorageError {
         match self {
             Self::Flash(e) => write!(f, "flash: {e:?}"),
             Self::Verify => f.write_str("flash: the record did not read back as written"),
+            Self::NoPartition => f.write_str("flash: no nvs partition for the settings"),
         }
     }
 }
@@ -52,13 +55,30 @@ impl Flash {
     pub fn new(flash: FLASH<'static>) -> Self {
         let mut storage = FlashStorage::new(flash);
         let mut table = [0u8; partitions::PARTITION_TABLE_MAX_LEN];
-        let base = partitions::read_partition_table(&mut storage, &mut table)
+        let nvs = partitions::read_partition_table(&mut storage, &mut table)
             .ok()
-            .and_then(|t| t.find_partition(PartitionType::Data(DataPartitionSubType::Nvs)).ok().flatten())
-            .filter(|p| p.len() >= 6 * SECTOR)
-            .map_or(DEFAULT_NVS, |p| p.offset());
-        log::info!("settings in flash at {base:#x}");
-        critical_section::with(|cs| FLASH_CELL.borrow(cs).replace(Some(Inner { flash: storage, base })));
+            .map(|t| t.find_partition(PartitionType::Data(DataPartitionSubType::Nvs)).ok().flatten());
+        let base = match nvs {
+            Some(Some(p)) if p.len() >= 6 * SECTOR => Some(p.offset()),
+            // A table without room for the settings: refuse rather than write into whatever
+            // partition follows.
+            Some(Some(p)) => {
+                log::error!("the nvs partition has {} bytes; the node needs 6 sectors", p.len());
+                None
+            }
+            Some(None) => {
+                log::error!("the partition table has no nvs partition for the node's settings");
+                None
+            }
+            // No readable table at all: the layout espflash writes by default.
+            None => Some(DEFAULT_NVS),
+        };
+        if let Some(base) = base {
+            log::info!("settings in flash at {base:#x}");
+        }
+        if let Some(base) = base {
+            critical_section::with(|cs| FLASH_CELL.borrow(cs).replace(Some(Inner { flash: storage, base })));
+        }
         Self(&FLASH_CELL)
     }
 
@@ -80,14 +100,16 @@ impl Flash {
     fn write_sector(&self, sector: u32, bytes: &[u8]) -> Result<(), StorageError> {
         self.with(|inner| {
             let at = inner.base + sector * SECTOR;
+            // Erase, then program the record (word-aligned: every record is a multiple of 4
+            // bytes at a sector start), with no second read-erase-write cycle.
             inner.flash.erase(at, at + SECTOR).map_err(StorageError::Flash)?;
-            inner.flash.write(at, bytes).map_err(StorageError::Flash)?;
+            inner.flash.write_nor(at, bytes).map_err(StorageError::Flash)?;
             let mut back = [0u8; RECORD_LEN];
             let back = &mut back[..bytes.len()];
             inner.flash.read(at, back).map_err(StorageError::Flash)?;
             if back != bytes { Err(StorageError::Verify) } else { Ok(()) }
         })
-        .unwrap_or(Err(StorageError::Verify))
+        .unwrap_or(Err(StorageError::NoPartition))
     }
 
     /// The newest good provisioning record, or `None` for a blank (or unreadable) node.
@@ -117,7 +139,7 @@ impl Flash {
                 let at = inner.base + sector * SECTOR;
                 inner.flash.erase(at, at + SECTOR).map_err(StorageError::Flash)
             })
-            .unwrap_or(Err(StorageError::Verify))?;
+            .unwrap_or(Err(StorageError::NoPartition))?;
         }
         Ok(())
     }

@@ -1,8 +1,10 @@
 //! The numbers a node must never reuse across reboots, kept in flash: frame sequence numbers
 //! (the server refuses a number it has committed, so a node that restarted from 1 would be
 //! refused until it passed its old count) and the last command applied (so an old command is
-//! not applied twice). Sequence numbers are reserved in blocks ahead of use, so flash is
-//! written once per [`SEQ_BLOCK`] frames, not per frame. Same A/B slots as the provisioning.
+//! not applied twice, kept with a hash of the device id it belongs to: a board provisioned as
+//! another device starts its command count again, as the server does). Sequence numbers are
+//! reserved in blocks ahead of use, so flash is written once per [`SEQ_BLOCK`] frames, not per
+//! frame. Same A/B slots as the provisioning.
 
 use crate::provision::crc32;
 
@@ -21,15 +23,29 @@ pub struct Counters {
     pub seq_reserved: u64,
     /// The last command number applied.
     pub last_command: u64,
+    /// FNV-1a of the device id `last_command` belongs to (0: none yet).
+    pub device: u32,
 }
 
 impl Default for Counters {
     fn default() -> Self {
-        Self { generation: 0, seq_reserved: 1, last_command: 0 }
+        Self { generation: 0, seq_reserved: 1, last_command: 0, device: 0 }
     }
 }
 
 impl Counters {
+    /// The counters for device `device_id`: the same, or, when the board was provisioned as
+    /// another device, its command count back to 0 (the server numbers each device's commands
+    /// from 1; the old count would refuse them as replays). Frame numbers carry on either way.
+    /// The flag says whether anything changed (then save before use).
+    pub fn for_device(self, device_id: &str) -> (Self, bool) {
+        let device = device_hash(device_id);
+        if self.device == device {
+            return (self, false);
+        }
+        (Self { last_command: 0, device, ..self }, true)
+    }
+
     /// Where a booting node numbers its first frame.
     pub const fn reserve_from(&self) -> u64 {
         self.seq_reserved
@@ -48,6 +64,7 @@ impl Counters {
             generation: self.generation.wrapping_add(1),
             seq_reserved,
             last_command: last_command.max(self.last_command),
+            device: self.device,
         })
     }
 
@@ -58,15 +75,16 @@ impl Counters {
         buf[4..8].copy_from_slice(&self.generation.to_le_bytes());
         buf[8..16].copy_from_slice(&self.seq_reserved.to_le_bytes());
         buf[16..24].copy_from_slice(&self.last_command.to_le_bytes());
-        let crc = crc32(&buf[..24]);
-        buf[24..28].copy_from_slice(&crc.to_le_bytes());
+        buf[24..28].copy_from_slice(&self.device.to_le_bytes());
+        let crc = crc32(&buf[..28]);
+        buf[28..32].copy_from_slice(&crc.to_le_bytes());
         buf
     }
 
     /// Reads a slot; `None` for erased, torn or foreign bytes.
     pub fn decode(bytes: &[u8]) -> Option<Self> {
-        let buf = bytes.get(..28)?;
-        if buf[..4] != MAGIC || crc32(&buf[..24]).to_le_bytes() != buf[24..28] {
+        let buf = bytes.get(..COUNTERS_LEN)?;
+        if buf[..4] != MAGIC || crc32(&buf[..28]).to_le_bytes() != buf[28..32] {
             return None;
         }
         let u64_at = |i: usize| buf.get(i..i + 8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes);
@@ -74,6 +92,7 @@ impl Counters {
             generation: u32::from_le_bytes(buf[4..8].try_into().ok()?),
             seq_reserved: u64_at(8)?,
             last_command: u64_at(16)?,
+            device: u32::from_le_bytes(buf[24..28].try_into().ok()?),
         })
     }
 
@@ -85,6 +104,11 @@ impl Counters {
             None => (Self::default(), false),
         }
     }
+}
+
+/// The device id's 32-bit FNV-1a (enough to tell two devices apart on one board).
+fn device_hash(device_id: &str) -> u32 {
+    device_id.bytes().fold(0x811c_9dc5, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
 }
 
 #[cfg(test)]
@@ -102,7 +126,7 @@ mod tests {
 
     #[test]
     fn nothing_is_written_while_well_inside_the_reserved_block() {
-        let c = Counters { generation: 3, seq_reserved: 2048, last_command: 7 };
+        let c = Counters { generation: 3, seq_reserved: 2048, last_command: 7, device: 0 };
         assert_eq!(c.due(1500, 7), None);
         assert!(c.due(1600, 7).is_some(), "within half a block: extend");
         assert_eq!(c.due(1500, 8).map(|n| (n.seq_reserved, n.last_command)), Some((2048, 8)));
@@ -129,7 +153,7 @@ mod tests {
 
     #[test]
     fn records_round_trip_and_torn_or_blank_slots_are_ignored() {
-        let c = Counters { generation: 9, seq_reserved: 123_456, last_command: 42 };
+        let c = Counters { generation: 9, seq_reserved: 123_456, last_command: 42, device: 0xDEAD_BEEF };
         assert_eq!(Counters::decode(&c.encode()), Some(c));
         assert_eq!(Counters::decode(&[0xFF; COUNTERS_LEN]), None);
         let mut torn = c.encode();
@@ -143,8 +167,21 @@ mod tests {
 
     #[test]
     fn the_generation_wraps_without_the_older_slot_winning() {
-        let old = Counters { generation: u32::MAX, seq_reserved: 10, last_command: 0 };
-        let new = Counters { generation: 0, seq_reserved: 20, last_command: 0 };
+        let old = Counters { generation: u32::MAX, seq_reserved: 10, last_command: 0, device: 0 };
+        let new = Counters { generation: 0, seq_reserved: 20, last_command: 0, device: 0 };
         assert_eq!(Counters::pick(&old.encode(), &new.encode()).0, new);
+    }
+
+    #[test]
+    fn a_board_provisioned_as_another_device_starts_its_command_count_again() {
+        let (mine, changed) = Counters::default().for_device("a1b2c3d4e5f6");
+        assert!(changed, "a new board records its device");
+        let used = Counters { last_command: 40, seq_reserved: 9_000, ..mine };
+        assert_eq!(used.for_device("a1b2c3d4e5f6"), (used, false));
+        let (other, changed) = used.for_device("zzzzzzzzzzzz");
+        assert!(changed);
+        assert_eq!((other.last_command, other.seq_reserved), (0, 9_000), "frame numbers carry on");
+        let round = Counters::decode(&other.encode()).map(|c| c.device);
+        assert_eq!(round, Some(other.device));
     }
 }

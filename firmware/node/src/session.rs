@@ -20,9 +20,9 @@ use core::num::NonZero;
 use embassy_futures::select::{Either3, select, select3};
 use rust_mqtt::Bytes;
 use rust_mqtt::buffer::AllocBuffer;
-use rust_mqtt::client::Client;
 use rust_mqtt::client::event::Event;
 use rust_mqtt::client::options::{ConnectOptions, PublicationOptions, SubscriptionOptions, TopicReference};
+use rust_mqtt::client::{Client, MqttError};
 use rust_mqtt::config::KeepAlive;
 use rust_mqtt::types::{MqttBinary, MqttString, TopicFilter, TopicName};
 use shared::iot::node::{Input, Node, Output};
@@ -38,6 +38,11 @@ pub const KEEP_ALIVE_S: u16 = 30;
 pub const TICK_MS: u64 = 100;
 /// Longest wait for the broker's CONNACK or SUBACK.
 pub const HANDSHAKE_TIMEOUT_MS: u64 = 10_000;
+/// Longest a publication, ping or packet read may take: a broker that stops taking data ends
+/// the session (which reconnects) long before the firmware's watchdog would reset the node.
+pub const STALL_MS: u64 = 15_000;
+/// A session that held this long (or got frames committed) resets the reconnection back-off.
+pub const HELD_MS: u64 = 30_000;
 
 /// Outgoing QoS 1 publications in flight at once: the node's own window (16) plus room for
 /// events and command acknowledgements.
@@ -130,6 +135,8 @@ pub enum SessionEnd {
     HandshakeTimeout,
     /// Nothing heard from the broker for 1.5 keep-alive periods.
     Silent,
+    /// A publication, ping or read did not finish within [`STALL_MS`].
+    Stalled,
 }
 
 /// Runs the node forever: connect, serve, and after each loss wait a back-off delay (still
@@ -158,18 +165,34 @@ pub async fn run<N: Network, C: Clock, I: Inbox, H: Hooks>(
 
 /// While offline: keep ticking the node and buffering readings for `ms`.
 async fn idle<C: Clock, I: Inbox, H: Hooks>(node: &mut Node, clock: &C, inbox: &mut I, hooks: &mut H, ms: u64) {
-    let until = clock.now_ms().saturating_add(ms);
+    while_offline(clock.sleep_ms(ms), node, clock, inbox, hooks).await;
+}
+
+/// Runs `work` (a wait, or connecting) to its end while the node keeps taking readings, ticking
+/// and driving relay pulses; nothing is published meanwhile (frames stay queued).
+async fn while_offline<F: Future, C: Clock, I: Inbox, H: Hooks>(
+    work: F,
+    node: &mut Node,
+    clock: &C,
+    inbox: &mut I,
+    hooks: &mut H,
+) -> F::Output {
+    let mut work = core::pin::pin!(work);
     let mut out = Vec::new();
+    let mut next_tick = clock.now_ms() + TICK_MS;
     loop {
+        let wait = next_tick.saturating_sub(clock.now_ms());
+        // `work` is polled again on the next turn, never dropped before it ends.
+        match select3(work.as_mut(), inbox.next(), clock.sleep_ms(wait)).await {
+            Either3::First(done) => return done,
+            Either3::Second(input) => feed(node, clock.now_ms(), input, &mut out),
+            Either3::Third(()) => {}
+        }
         let now = clock.now_ms();
-        if now >= until {
-            return;
+        if now >= next_tick {
+            node.handle(now, Input::Tick, &mut out);
+            next_tick = now + TICK_MS;
         }
-        match select(inbox.next(), clock.sleep_ms((until - now).min(TICK_MS))).await {
-            embassy_futures::select::Either::First(input) => feed(node, clock.now_ms(), input, &mut out),
-            embassy_futures::select::Either::Second(()) => node.handle(clock.now_ms(), Input::Tick, &mut out),
-        }
-        // Offline there is nothing to publish: frames stay queued in the node.
         out.retain(|o| matches!(o, Output::SetRelay { .. }));
         apply(&mut out, hooks);
         hooks.counters(node);
@@ -203,28 +226,33 @@ async fn serve<N: Network, C: Clock, I: Inbox, H: Hooks>(
     hooks: &mut H,
     backoff: &mut Backoff,
 ) -> SessionEnd {
-    let conn = match net.connect(&creds.host, creds.port).await {
-        Ok(c) => c,
-        Err(e) => return SessionEnd::Connect(alloc::format!("{e:?}")),
-    };
     let mut buffer = AllocBuffer;
     let mut client: MqttClient<'_, N::Conn<'_>> = Client::new(&mut buffer);
-    if let Err(end) = handshake(&mut client, conn, creds, clock).await {
+    // DNS, TCP and the MQTT handshake take up to ~40 s: readings keep coming meanwhile.
+    let setup = async {
+        let conn =
+            net.connect(&creds.host, creds.port).await.map_err(|e| SessionEnd::Connect(alloc::format!("{e:?}")))?;
+        handshake(&mut client, conn, creds, clock).await
+    };
+    if let Err(end) = while_offline(setup, node, clock, inbox, hooks).await {
         return end;
     }
     log::info!("MQTT session up as {}", creds.device_id);
-    backoff.reset();
     hooks.link(true);
     node.set_rssi(hooks.rssi());
 
     let mut out = Vec::new();
     node.handle(clock.now_ms(), Input::Connected, &mut out);
     let keep_alive_ms = u64::from(KEEP_ALIVE_S) * 1000;
-    let mut last_sent = clock.now_ms();
-    let mut last_heard = last_sent;
+    let up_at = clock.now_ms();
+    let (mut last_sent, mut last_heard, mut next_tick) = (up_at, up_at, up_at + TICK_MS);
+    let acked_at_start = node.acked_upto();
+    let mut held = false;
     loop {
-        if let Err(end) = publish_all(&mut client, &mut out, hooks).await {
-            return end;
+        match with_deadline(clock, publish_all(&mut client, &mut out, hooks)).await {
+            Some(Ok(())) => {}
+            Some(Err(end)) => return end,
+            None => return SessionEnd::Stalled,
         }
         if !out.is_empty() {
             last_sent = clock.now_ms();
@@ -233,22 +261,31 @@ async fn serve<N: Network, C: Clock, I: Inbox, H: Hooks>(
         hooks.counters(node);
 
         let now = clock.now_ms();
+        // A session only counts as working once it held for a while or got frames committed:
+        // one the broker drops at once (a cloned id, a refused publish) keeps backing off.
+        if !held && (now.saturating_sub(up_at) >= HELD_MS || node.acked_upto() > acked_at_start) {
+            held = true;
+            backoff.reset();
+        }
         if now.saturating_sub(last_heard) > keep_alive_ms * 3 / 2 {
             return SessionEnd::Silent;
         }
         if now.saturating_sub(last_sent) >= keep_alive_ms / 2 {
-            if let Err(e) = client.ping().await {
-                return SessionEnd::Mqtt(alloc::format!("ping: {e:?}"));
+            match with_deadline(clock, client.ping()).await {
+                Some(Ok(())) => last_sent = now,
+                Some(Err(e)) => return SessionEnd::Mqtt(alloc::format!("ping: {e:?}")),
+                None => return SessionEnd::Stalled,
             }
-            last_sent = now;
         }
 
-        match select3(client.poll_header(), inbox.next(), clock.sleep_ms(TICK_MS)).await {
+        let wait = next_tick.saturating_sub(now);
+        match select3(client.poll_header(), inbox.next(), clock.sleep_ms(wait)).await {
             Either3::First(Ok(header)) => {
                 last_heard = clock.now_ms();
-                let event = match client.poll_body(header).await {
-                    Ok(e) => e,
-                    Err(e) => return SessionEnd::Mqtt(alloc::format!("{e:?}")),
+                let event = match with_deadline(clock, client.poll_body(header)).await {
+                    Some(Ok(e)) => e,
+                    Some(Err(e)) => return SessionEnd::Mqtt(alloc::format!("{e:?}")),
+                    None => return SessionEnd::Stalled,
                 };
                 if let Event::Publish(p) = event {
                     node.set_rssi(hooks.rssi());
@@ -257,8 +294,23 @@ async fn serve<N: Network, C: Clock, I: Inbox, H: Hooks>(
             }
             Either3::First(Err(e)) => return SessionEnd::Mqtt(alloc::format!("{e:?}")),
             Either3::Second(input) => feed(node, clock.now_ms(), input, &mut out),
-            Either3::Third(()) => node.handle(clock.now_ms(), Input::Tick, &mut out),
+            Either3::Third(()) => {}
         }
+        // Ticks keep their pace however many inputs arrive.
+        let now = clock.now_ms();
+        if now >= next_tick {
+            node.handle(now, Input::Tick, &mut out);
+            next_tick = now + TICK_MS;
+        }
+    }
+}
+
+/// `work`'s result, or `None` if it took longer than [`STALL_MS`] (a peer that accepts no
+/// data: the session is dropped, and with it whatever `work` left half done).
+async fn with_deadline<F: Future, C: Clock>(clock: &C, work: F) -> Option<F::Output> {
+    match select(work, clock.sleep_ms(STALL_MS)).await {
+        embassy_futures::select::Either::First(r) => Some(r),
+        embassy_futures::select::Either::Second(()) => None,
     }
 }
 
@@ -305,17 +357,26 @@ async fn publish_all<T: embedded_io_async::Read + embedded_io_async::Write, H: H
     out: &mut [Output],
     hooks: &mut H,
 ) -> Result<(), SessionEnd> {
+    let mut stopped = false;
     for o in out.iter() {
         match o {
             Output::SetRelay { relay, on } => hooks.set_relay(*relay, *on),
+            Output::Publish { .. } if stopped => {}
             Output::Publish { topic, payload, seq } => {
                 let name = MqttString::from_str(topic)
                     .ok()
                     .and_then(TopicName::new)
                     .ok_or_else(|| SessionEnd::Mqtt(alloc::format!("bad topic {topic}")))?;
                 let options = PublicationOptions::new(TopicReference::Name(name)).at_least_once();
-                if let Err(e) = client.publish(&options, Bytes::from(&payload[..])).await {
-                    return Err(SessionEnd::Mqtt(alloc::format!("publish {seq}: {e:?}")));
+                match client.publish(&options, Bytes::from(&payload[..])).await {
+                    Ok(_) => {}
+                    // The broker's in-flight limit: stop here, in order; the node sends these
+                    // frames again when their acknowledgement times out.
+                    Err(MqttError::SendQuotaExceeded) => {
+                        log::warn!("broker's in-flight limit reached at frame {seq}; later");
+                        stopped = true;
+                    }
+                    Err(e) => return Err(SessionEnd::Mqtt(alloc::format!("publish {seq}: {e:?}"))),
                 }
             }
         }

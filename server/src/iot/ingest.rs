@@ -201,7 +201,12 @@ async fn verify(
             if f.v == PROTOCOL_VERSION { Ok(f) } else { Err(FrameError::Version) }
         });
         match parsed {
-            Ok(f) => batch.frames.push(VerifiedFrame { seq: f.seq, msg: f.msg, received_at: frame.received_at }),
+            Ok(f) => batch.frames.push(VerifiedFrame {
+                seq: f.seq,
+                floor: f.floor,
+                msg: f.msg,
+                received_at: frame.received_at,
+            }),
             Err(FrameError::BadMac) => {
                 IngestStats::add(&stats.bad_mac, 1);
                 batch.rejected_mac += 1;

@@ -165,9 +165,13 @@ async fn through_mosquitto_with_the_acl_a_node_is_ingested_and_confined_to_its_t
     let mut readings = heapless::Vec::new();
     readings.push(Reading { k: shared::iot::sensor::SensorKind::SoilMoisture, c: 0, t: now, v: 999 }).unwrap();
     let sa = Secret::from_hex(&a.secret).unwrap();
-    let f =
-        frame::encode(&UplinkFrame { v: 1, seq: 7, msg: Uplink::Telemetry { readings } }, &sa, Direction::Up, &a.uid)
-            .unwrap();
+    let f = frame::encode(
+        &UplinkFrame { v: 1, seq: 7, floor: 0, msg: Uplink::Telemetry { readings } },
+        &sa,
+        Direction::Up,
+        &a.uid,
+    )
+    .unwrap();
     let creds = Some((a.uid.as_str(), a.broker_password.as_str()));
     crate::helpers::publish_v4_with(mosquitto.port, &a.uid, creds, &topic(&b.uid, Direction::Up), &f).await;
     tokio::time::sleep(Duration::from_millis(1_500)).await;

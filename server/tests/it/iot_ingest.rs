@@ -241,7 +241,7 @@ async fn wrong_mac_replayed_sequence_another_device_s_topic_and_malformed_payloa
 
     let mut readings = heapless::Vec::new();
     readings.push(temp(1)).unwrap();
-    let frame = UplinkFrame { v: 1, seq: 50, msg: Uplink::Telemetry { readings } };
+    let frame = UplinkFrame { v: 1, seq: 50, floor: 0, msg: Uplink::Telemetry { readings } };
     let good = frame::encode(&frame, &sa, Direction::Up, &a.uid).unwrap();
     let a_creds = (a.uid.as_str(), a.broker_password.as_str());
 
@@ -266,7 +266,7 @@ async fn wrong_mac_replayed_sequence_another_device_s_topic_and_malformed_payloa
     let mut hot = heapless::Vec::new();
     hot.push(Reading { v: 99_999, ..temp(2) }).unwrap();
     let hot = frame::encode(
-        &UplinkFrame { v: 1, seq: 53, msg: Uplink::Telemetry { readings: hot } },
+        &UplinkFrame { v: 1, seq: 53, floor: 0, msg: Uplink::Telemetry { readings: hot } },
         &sa,
         Direction::Up,
         &a.uid,
@@ -356,4 +356,32 @@ async fn connects(port: u16, client_id: &str, user: &str, pass: &str) -> bool {
         }
     };
     tokio::time::timeout(Duration::from_secs(5), attempt).await.unwrap_or(false)
+}
+
+#[tokio::test]
+async fn a_frame_s_floor_lets_the_acknowledgement_pass_frames_the_node_dropped() {
+    let app = TestApp::spawn().await;
+    app.wait_healthy().await;
+    let (_, owner) = business_with_session(&app, "Vacunatorio Oeste", "direccion@vacunas.com.ar").await;
+    let d = add_device(&app, &owner, "Heladera").await;
+    let secret = Secret::from_hex(&d.secret).unwrap();
+    let creds = (d.uid.as_str(), d.broker_password.as_str());
+    let up = topic(&d.uid, Direction::Up);
+    let send = async |seq: u64, floor: u64| {
+        let mut readings = heapless::Vec::new();
+        readings.push(temp(seq)).unwrap();
+        let frame = UplinkFrame { v: 1, seq, floor, msg: Uplink::Telemetry { readings } };
+        let bytes = frame::encode(&frame, &secret, Direction::Up, &d.uid).unwrap();
+        publish_v4_with(app.broker.v4.port(), &d.uid, Some(creds), &up, &bytes).await;
+    };
+    let upto = format!("SELECT seq_upto AS n FROM devices WHERE uid = '{}'", d.uid);
+    send(1, 0).await;
+    eventually("frame 1 committed", async || count(&app, &upto).await == 1).await;
+    // Frames 2..=4 were dropped from the node's full queue while it was offline: frame 5 says so.
+    send(5, 4).await;
+    eventually("the mark passes the dropped frames", async || count(&app, &upto).await == 5).await;
+    // A floor can never give up the frame carrying it or later ones.
+    send(7, 99).await;
+    eventually("frame 7 committed above the mark", async || device_counter(&app, &d.uid, "frames_ok").await == 3).await;
+    assert_eq!(count(&app, &upto).await, 7, "6 given up (below 7), 7 committed");
 }

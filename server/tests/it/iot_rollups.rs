@@ -124,6 +124,7 @@ async fn minutes_and_hours_roll_up_late_readings_are_rerolled_and_charts_count_e
         tenant_id: tenant,
         frames: vec![app::iot::db::ingest::VerifiedFrame {
             seq: 1,
+            floor: 0,
             msg: shared::iot::wire::Uplink::Telemetry { readings },
             received_at: now,
         }],

@@ -256,7 +256,7 @@ mod tests {
         let mut readings = heapless::Vec::new();
         readings.push(Reading { k: SensorKind::Temperature, c: 0, t: 1_764_000_000_000, v: -405 }).unwrap();
         readings.push(Reading { k: SensorKind::Door, c: 1, t: 1_764_000_000_500, v: 1 }).unwrap();
-        UplinkFrame { v: PROTOCOL_VERSION, seq, msg: Uplink::Telemetry { readings } }
+        UplinkFrame { v: PROTOCOL_VERSION, seq, floor: 0, msg: Uplink::Telemetry { readings } }
     }
 
     fn all_messages() -> alloc::vec::Vec<UplinkFrame> {
@@ -272,7 +272,7 @@ mod tests {
             Uplink::Event(NodeEvent::Rfid { uid, t: 1_764_000_000_000 }),
             Uplink::CommandAck { cmd: 12, ok: true, relay: 1, on: false },
         ];
-        msgs.into_iter().enumerate().map(|(i, msg)| UplinkFrame { v: 1, seq: i as u64 + 1, msg }).collect()
+        msgs.into_iter().enumerate().map(|(i, msg)| UplinkFrame { v: 1, seq: i as u64 + 1, floor: 0, msg }).collect()
     }
 
     #[test]

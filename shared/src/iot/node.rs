@@ -97,6 +97,9 @@ pub struct NodeStats {
     pub dropped_readings: u32,
     /// Downlink frames refused (bad MAC, malformed, replayed command).
     pub refused_downlinks: u32,
+    /// Times the server had committed numbers above the node's (its saved counter was lost)
+    /// and the queue was renumbered above them.
+    pub renumbered: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -294,9 +297,11 @@ impl Node {
         };
         match frame.msg {
             Downlink::Committed => {
-                // An old acknowledgement changes nothing; one for a number never sent is refused.
+                // The server has committed numbers this node has not used since it started: its
+                // saved counter was lost (flash erased). Carry on above them, renumbering what is
+                // still queued, or the server would take it for repeats and never store it.
                 if frame.seq >= self.next_seq {
-                    self.stats.refused_downlinks += 1;
+                    self.renumber_above(frame.seq);
                     return;
                 }
                 if frame.seq > self.acked_upto {
@@ -387,22 +392,50 @@ impl Node {
     }
 
     fn enqueue(&mut self, msg: Uplink, readings: u32) {
+        if self.queue.len() >= self.config.queue_capacity
+            && let Some(oldest) = self.queue.pop_front()
+        {
+            self.stats.dropped_readings += oldest.readings;
+            // The server will never see it: let later acknowledgements pass it, and tell the
+            // server (the frame's floor) so it stops waiting for it.
+            self.acked_upto = self.acked_upto.max(oldest.seq);
+        }
         let seq = self.next_seq;
-        let frame = UplinkFrame { v: PROTOCOL_VERSION, seq, msg };
+        let frame = UplinkFrame { v: PROTOCOL_VERSION, seq, floor: self.acked_upto, msg };
         // Frames are at most 8 readings: always under MAX_FRAME.
         let Ok(payload) = frame::encode(&frame, &self.secret, Direction::Up, &self.device_id) else {
             return;
         };
         self.next_seq += 1;
         self.last_frame_at = self.now;
-        if self.queue.len() >= self.config.queue_capacity
-            && let Some(oldest) = self.queue.pop_front()
-        {
-            self.stats.dropped_readings += oldest.readings;
-            // The server will never see it: let later acknowledgements pass it.
-            self.acked_upto = self.acked_upto.max(oldest.seq);
-        }
         self.queue.push_back(Queued { seq, payload, readings, sent_at: None });
+    }
+
+    /// Gives every queued frame a new number above `mark` (in order, re-signed) and numbers new
+    /// frames after them. Only an authenticated acknowledgement leads here, so at worst a
+    /// replayed one makes the node skip numbers.
+    fn renumber_above(&mut self, mark: u64) {
+        self.stats.renumbered = self.stats.renumbered.saturating_add(1);
+        self.acked_upto = mark;
+        let mut seq = mark;
+        for q in &mut self.queue {
+            let Ok(mut frame) = frame::decode::<UplinkFrame>(&q.payload, &self.secret, Direction::Up, &self.device_id)
+            else {
+                continue;
+            };
+            seq += 1;
+            frame.seq = seq;
+            frame.floor = mark;
+            if let Ok(payload) = frame::encode(&frame, &self.secret, Direction::Up, &self.device_id) {
+                q.seq = seq;
+                q.payload = payload;
+                q.sent_at = None;
+            }
+        }
+        // A frame that would not decode (never: the node signed it) keeps its number and is
+        // dropped when the server acknowledges past it.
+        self.queue.retain(|q| q.seq > mark);
+        self.next_seq = seq + 1;
     }
 
     fn rewind(&mut self) {

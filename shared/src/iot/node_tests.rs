@@ -79,9 +79,10 @@ fn frames_are_kept_until_committed_and_resent_after_a_timeout_or_a_reconnection(
     out.clear();
     n.handle(10_300, Input::Downlink(&down(101, Downlink::Committed)), &mut out);
     assert_eq!(n.queued(), 0);
-    // An acknowledgement for a number never sent is refused.
+    // An acknowledgement above every number sent: the server has committed numbers this node
+    // (its saved counter lost) would reuse, so it numbers on above them.
     n.handle(10_400, Input::Downlink(&down(500, Downlink::Committed)), &mut out);
-    assert_eq!((n.acked_upto(), n.stats().refused_downlinks), (101, 1));
+    assert_eq!((n.acked_upto(), n.next_seq(), n.stats().renumbered, n.stats().refused_downlinks), (500, 501, 1, 0));
 }
 
 #[test]
@@ -153,6 +154,39 @@ fn a_full_queue_drops_the_oldest_readings_and_counts_them() {
     assert_eq!((n.queued(), n.stats().dropped_readings), (3, 4));
     n.handle(20, Input::Connected, &mut out);
     assert_eq!(published(&out).iter().map(|f| f.seq).collect::<Vec<_>>(), [3, 4, 5]);
+}
+
+#[test]
+fn after_an_overflow_the_frames_floor_lets_the_server_acknowledge_past_the_dropped_ones() {
+    let config = NodeConfig { batch_size: 2, queue_capacity: 3, ..NodeConfig::default() };
+    let mut n = Node::new(ID, secret(), 1, 0, 0, config, 0);
+    let mut out = Vec::new();
+    // Frame 1 is committed, then the node goes offline and its queue overflows (2 and 3 lost).
+    n.handle(0, Input::Connected, &mut out);
+    n.handle(1, Input::Reading(reading(1)), &mut out);
+    n.handle(2, Input::Reading(reading(2)), &mut out);
+    let mut server = ReplayWindow::default();
+    for f in published(&out.drain(..).collect::<Vec<_>>()) {
+        server.give_up_to(f.floor.min(f.seq - 1));
+        server.commit(f.seq);
+    }
+    n.handle(3, Input::Downlink(&down(server.upto, Downlink::Committed)), &mut out);
+    n.handle(4, Input::Disconnected, &mut out);
+    for i in 5..15 {
+        n.handle(i, Input::Reading(reading(i)), &mut out);
+    }
+    out.clear();
+    n.handle(20, Input::Connected, &mut out);
+    let frames = published(&out);
+    assert_eq!(frames.iter().map(|f| f.seq).collect::<Vec<_>>(), [4, 5, 6]);
+    for f in &frames {
+        server.give_up_to(f.floor.min(f.seq - 1));
+        assert_eq!(server.commit(f.seq), Verdict::Fresh);
+    }
+    // Without the floor the server would wait for 2 and 3 forever (until 64 frames later).
+    assert_eq!(server.upto, 6);
+    n.handle(21, Input::Downlink(&down(server.upto, Downlink::Committed)), &mut out);
+    assert_eq!((n.queued(), n.acked_upto()), (0, 6));
 }
 
 /// A tiny deterministic pseudo-random source for the lossy link.
@@ -240,4 +274,36 @@ fn a_quiet_connected_node_sends_a_status_report_every_keepalive() {
     assert!(out.is_empty());
     n.handle(120_000, Input::Tick, &mut out);
     assert_eq!(published(&out).len(), 1);
+}
+
+#[test]
+fn a_node_whose_counter_was_lost_renumbers_above_the_server_and_nothing_is_taken_for_a_repeat() {
+    // The server has committed up to 5000; the node's flash was erased, so it starts at 1.
+    let mut server = ReplayWindow { upto: 5000, above: 0 };
+    let config = NodeConfig { batch_size: 2, ..NodeConfig::default() };
+    let mut n = Node::new(ID, secret(), 1, 0, 0, config, 0);
+    let mut out = Vec::new();
+    for i in 0..6 {
+        n.handle(i, Input::Reading(reading(i)), &mut out);
+    }
+    n.handle(10, Input::Connected, &mut out);
+    let first = published(&out.drain(..).collect::<Vec<_>>());
+    assert_eq!(first.iter().map(|f| f.seq).collect::<Vec<_>>(), [1, 2, 3]);
+    // The server takes them for repeats and acknowledges its own mark.
+    assert!(first.iter().all(|f| server.check(f.seq) == Verdict::Duplicate));
+    n.handle(11, Input::Downlink(&down(server.upto, Downlink::Committed)), &mut out);
+    assert_eq!(n.stats().renumbered, 1);
+    n.handle(12, Input::Tick, &mut out);
+    let again = published(&out.drain(..).collect::<Vec<_>>());
+    assert_eq!(again.iter().map(|f| f.seq).collect::<Vec<_>>(), [5001, 5002, 5003]);
+    let mut stored = Vec::new();
+    for f in &again {
+        assert_eq!(server.commit(f.seq), Verdict::Fresh);
+        if let Uplink::Telemetry { readings } = &f.msg {
+            stored.extend(readings.iter().map(|r| r.v));
+        }
+    }
+    assert_eq!(stored, [0, 1, 2, 3, 4, 5], "every reading, once, in order");
+    n.handle(13, Input::Downlink(&down(server.upto, Downlink::Committed)), &mut out);
+    assert_eq!((n.queued(), n.next_seq()), (0, 5004));
 }

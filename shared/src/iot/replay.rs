@@ -59,6 +59,22 @@ impl ReplayWindow {
         Verdict::Fresh
     }
 
+    /// The node holds no frame up to `floor` any more (each was committed, or dropped from its
+    /// full queue): stop waiting for those numbers, so the acknowledgement can move past a gap
+    /// the node will never fill. A floor at or below the mark changes nothing.
+    pub fn give_up_to(&mut self, floor: u64) {
+        if floor <= self.upto {
+            return;
+        }
+        let shift = floor - self.upto;
+        self.above = if shift >= WINDOW { 0 } else { self.above >> shift };
+        self.upto = floor;
+        while self.above & 1 == 1 {
+            self.above >>= 1;
+            self.upto += 1;
+        }
+    }
+
     /// The window as stored (PostgreSQL has no unsigned integers; the bits are kept as-is).
     pub const fn to_columns(self) -> (i64, i64) {
         (self.upto as i64, self.above as i64)
@@ -73,6 +89,25 @@ impl ReplayWindow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_floor_above_a_gap_moves_the_mark_past_it_and_keeps_what_was_committed_above() {
+        let mut w = ReplayWindow::default();
+        for seq in [1, 2, 3, 7, 8] {
+            w.commit(seq);
+        }
+        assert_eq!(w.upto, 3, "4..=6 missing");
+        // The node dropped 4 and 5 from its queue; 6 is still on its way.
+        w.give_up_to(5);
+        assert_eq!(w.upto, 5);
+        assert_eq!(w.check(7), Verdict::Duplicate, "7 and 8 stay committed");
+        assert_eq!(w.commit(6), Verdict::Fresh);
+        assert_eq!(w.upto, 8);
+        w.give_up_to(2);
+        assert_eq!(w.upto, 8, "an old floor changes nothing");
+        w.give_up_to(500);
+        assert_eq!((w.upto, w.above), (500, 0));
+    }
 
     #[test]
     fn in_order_frames_advance_the_mark() {

@@ -127,8 +127,17 @@ pub struct UplinkFrame {
     pub v: u8,
     /// Frame counter (LoRaWAN's FCntUp).
     pub seq: u64,
+    /// Every frame up to this number is committed or was given up by the node (its queue
+    /// overflowed while offline): the server stops waiting for the missing ones, so its
+    /// acknowledgements move on at once instead of after 64 more frames. 0 (left out): none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub floor: u64,
     /// The message.
     pub msg: Uplink,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// A command for a node.

@@ -17,6 +17,8 @@ use std::collections::{BTreeMap, HashMap};
 pub struct VerifiedFrame {
     /// Its sequence number.
     pub seq: u64,
+    /// The node holds no frame up to this number (`UplinkFrame::floor`).
+    pub floor: u64,
     /// The message.
     pub msg: Uplink,
     /// When the server received it.
@@ -127,6 +129,9 @@ async fn write(conn: &mut AsyncPgConnection, batches: &[DeviceBatch], limits: Ti
         let c = counters.entry(batch.device_id).or_default();
         c.4.clone_from(&batch.problem);
         for frame in &batch.frames {
+            // Numbers the node gave up (its full queue dropped them) will never come: stop
+            // waiting for them. Only frames below this one can be given up.
+            window.give_up_to(frame.floor.min(frame.seq.saturating_sub(1)));
             if window.commit(frame.seq) == Verdict::Duplicate {
                 c.1 += 1;
                 out.duplicates += 1;
