@@ -1,14 +1,17 @@
 //! What the MQTT session does to the board: switch relays, read the Wi-Fi signal, save the frame
-//! counters to flash ahead of use, and tell the watchdog the session loop is alive.
+//! counters to flash ahead of use (and the sensors' growing totals hourly), and tell the
+//! watchdog the session loop is alive.
 
 use core::sync::atomic::Ordering;
 
+use embassy_time::Instant;
 use esp_hal::gpio::Output;
-use mostrador_node::counters::Counters;
+use mostrador_node::counters::{Counters, TOTALS_EVERY_MS};
 use mostrador_node::drivers::relay::RelayBank;
 use mostrador_node::session::Hooks;
 use shared::iot::node::Node;
 
+use crate::sensors;
 use crate::storage::Flash;
 use crate::watchdog::{self, Part};
 
@@ -17,12 +20,13 @@ pub struct SessionHooks {
     relays: RelayBank<Output<'static>>,
     flash: Flash,
     saved: Counters,
+    totals_checked_at: u64,
 }
 
 impl SessionHooks {
     /// Hooks over the board's relays, with the counters last saved.
     pub fn new(relays: RelayBank<Output<'static>>, flash: Flash, saved: Counters) -> Self {
-        Self { relays, flash, saved }
+        Self { relays, flash, saved, totals_checked_at: Instant::now().as_millis() }
     }
 }
 
@@ -45,7 +49,19 @@ impl Hooks for SessionHooks {
 
     fn counters(&mut self, node: &Node) {
         watchdog::alive(Part::Session);
-        if let Some(next) = self.saved.due(node.next_seq(), node.last_command()) {
+        let now = Instant::now().as_millis();
+        let totals = sensors::totals();
+        // Frame numbers and commands as soon as due (with the totals of the moment); the
+        // sensors' growing totals at most hourly.
+        let next = match self.saved.due(node.next_seq(), node.last_command()) {
+            Some(due) => Some(Counters { totals, ..due }),
+            None if now.saturating_sub(self.totals_checked_at) >= TOTALS_EVERY_MS => {
+                self.totals_checked_at = now;
+                self.saved.with_totals(totals)
+            }
+            None => None,
+        };
+        if let Some(next) = next {
             match self.flash.save_counters(&next) {
                 Ok(()) => self.saved = next,
                 Err(e) => log::error!("frame counters not saved: {e}"),

@@ -178,7 +178,7 @@ async fn run(spawner: Spawner) -> Result<(), StartError> {
     spawner.spawn(wall::sync(stack).map_err(StartError::from)?);
 
     // The profile's sensors.
-    let sampler = sensors::Sampler::build(profile, &mut pins, (p.I2C0, p.SPI2, p.ADC1), &spawner);
+    let sampler = sensors::Sampler::build(profile, &mut pins, (p.I2C0, p.SPI2, p.ADC1), &spawner, counters.totals);
     spawner.spawn(sensors::sample(sampler, &SENSORS).map_err(StartError::from)?);
 
     // The node and its session.

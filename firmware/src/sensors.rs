@@ -3,6 +3,9 @@
 //! this module only wires pins to drivers and keeps their schedule.
 
 use alloc::vec::Vec;
+use core::cell::Cell;
+
+use critical_section::Mutex;
 
 use embassy_time::{Delay, Instant, Timer};
 use embedded_hal_bus::spi::ExclusiveDevice;
@@ -14,6 +17,7 @@ use esp_hal::peripherals::{ADC1, I2C0, SPI2};
 use esp_hal::spi::master::Spi;
 use esp_hal::time::Rate;
 use mostrador_node::board::{INPUT_POLL_MS, Part, Profile};
+use mostrador_node::counters::{TOTAL_CHANNELS, Totals};
 use mostrador_node::drivers::door::Door;
 use mostrador_node::drivers::flow::{FlowMeter, PulseCounter, count_pulses};
 use mostrador_node::drivers::gas::{GasConfig, GasSensor};
@@ -93,7 +97,9 @@ impl Sampler {
         pins: &mut Pins,
         (i2c0, spi2, adc1): (I2C0<'static>, SPI2<'static>, ADC1<'static>),
         spawner: &embassy_executor::Spawner,
+        saved: Totals,
     ) -> Self {
+        set_totals(saved);
         let i2c = profile.i2c.and_then(|bus| {
             let (sda, scl) = (pins.take(bus.sda)?, pins.take(bus.scl)?);
             let config = esp_hal::i2c::master::Config::default().with_frequency(Rate::from_khz(100));
@@ -133,7 +139,10 @@ impl Sampler {
                     None => missing(),
                 },
                 Part::CurrentClamp { adc } => match pins.take_adc(adc, &mut adc_config) {
-                    Some(a) => s.clamps.push(Every::new((a, EnergyMeter::default(), 0), c, every)),
+                    Some(a) => {
+                        let wh = saved.energy_wh.get(usize::from(c)).copied().unwrap_or(0);
+                        s.clamps.push(Every::new((a, EnergyMeter::starting_at(u64::from(wh)), 0), c, every));
+                    }
                     None => missing(),
                 },
                 Part::Gas { adc } => match pins.take_adc(adc, &mut adc_config) {
@@ -235,6 +244,14 @@ impl Sampler {
         }
         for b in &mut self.beams {
             let counted = b.part.poll(now).unwrap_or(false);
+            if counted {
+                let (c, count) = (usize::from(b.channel), b.part.count());
+                update_totals(|t| {
+                    if let Some(slot) = t.people.get_mut(c) {
+                        *slot = count;
+                    }
+                });
+            }
             if counted || b.due(now) {
                 b.next_ms = now + b.every_ms;
                 emit(out, now, b.part.reading(b.channel));
@@ -287,6 +304,12 @@ impl Sampler {
                             energy.add(watts, u32::try_from(now - *last).unwrap_or(u32::MAX));
                         }
                         *last = now;
+                        let (c, wh) = (usize::from(p.channel), u32::try_from(energy.wh()).unwrap_or(u32::MAX));
+                        update_totals(|t| {
+                            if let Some(slot) = t.energy_wh.get_mut(c) {
+                                *slot = wh;
+                            }
+                        });
                         emit(out, now, power_reading(p.channel, watts));
                         emit(out, now, energy.reading(p.channel));
                     }
@@ -328,6 +351,25 @@ impl Sampler {
             self.rfid_next_ms = now + RFID_POLL_MS;
         }
     }
+}
+
+/// The energy and people totals now (the session saves them to flash hourly).
+static TOTALS: Mutex<Cell<Totals>> =
+    Mutex::new(Cell::new(Totals { energy_wh: [0; TOTAL_CHANNELS], people: [0; TOTAL_CHANNELS] }));
+
+/// The growing totals as the sensors have them now.
+pub fn totals() -> Totals {
+    critical_section::with(|cs| TOTALS.borrow(cs).get())
+}
+
+fn set_totals(totals: Totals) {
+    critical_section::with(|cs| TOTALS.borrow(cs).set(totals));
+}
+
+fn update_totals(f: impl FnOnce(&mut Totals)) {
+    let mut t = totals();
+    f(&mut t);
+    set_totals(t);
 }
 
 /// Queues a reading stamped with the wall time.

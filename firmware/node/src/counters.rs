@@ -11,8 +11,15 @@ use crate::provision::crc32;
 /// Frames numbered per flash write: at one frame every 5 s, a write every ~85 minutes.
 pub const SEQ_BLOCK: u64 = 1024;
 /// Bytes a record takes in its slot (a multiple of 4 for word-aligned flash writes).
-pub const COUNTERS_LEN: usize = 32;
+pub const COUNTERS_LEN: usize = 48;
+/// Energy meters and people counters a board may have (per kind).
+pub const TOTAL_CHANNELS: usize = 2;
+/// How often growing totals are saved: an hour of energy or visitors is the most a power cut
+/// can lose, and two sectors taking turns last decades at one write an hour.
+pub const TOTALS_EVERY_MS: u64 = 3_600_000;
 const MAGIC: [u8; 4] = *b"MCNT";
+/// Magic 4, generation 4, reservation 8, last command 8, device 4, totals 16; then the CRC.
+const BODY: usize = 44;
 
 /// The persisted counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,11 +32,22 @@ pub struct Counters {
     pub last_command: u64,
     /// FNV-1a of the device id `last_command` belongs to (0: none yet).
     pub device: u32,
+    /// Counters the sensors report that only grow (energy, people), so a reboot resumes them.
+    pub totals: Totals,
+}
+
+/// Sensor totals that only grow, by channel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Energy meters, Wh.
+    pub energy_wh: [u32; TOTAL_CHANNELS],
+    /// People counters (beam breaks).
+    pub people: [u32; TOTAL_CHANNELS],
 }
 
 impl Default for Counters {
     fn default() -> Self {
-        Self { generation: 0, seq_reserved: 1, last_command: 0, device: 0 }
+        Self { generation: 0, seq_reserved: 1, last_command: 0, device: 0, totals: Totals::default() }
     }
 }
 
@@ -64,8 +82,13 @@ impl Counters {
             generation: self.generation.wrapping_add(1),
             seq_reserved,
             last_command: last_command.max(self.last_command),
-            device: self.device,
+            ..*self
         })
+    }
+
+    /// The record to save with newer `totals`, or `None` when they have not changed.
+    pub fn with_totals(&self, totals: Totals) -> Option<Self> {
+        (totals != self.totals).then(|| Self { generation: self.generation.wrapping_add(1), totals, ..*self })
     }
 
     /// The slot bytes.
@@ -76,23 +99,29 @@ impl Counters {
         buf[8..16].copy_from_slice(&self.seq_reserved.to_le_bytes());
         buf[16..24].copy_from_slice(&self.last_command.to_le_bytes());
         buf[24..28].copy_from_slice(&self.device.to_le_bytes());
-        let crc = crc32(&buf[..28]);
-        buf[28..32].copy_from_slice(&crc.to_le_bytes());
+        let words = self.totals.energy_wh.iter().chain(&self.totals.people);
+        for (i, w) in words.enumerate() {
+            buf[28 + 4 * i..32 + 4 * i].copy_from_slice(&w.to_le_bytes());
+        }
+        let crc = crc32(&buf[..BODY]);
+        buf[BODY..COUNTERS_LEN].copy_from_slice(&crc.to_le_bytes());
         buf
     }
 
     /// Reads a slot; `None` for erased, torn or foreign bytes.
     pub fn decode(bytes: &[u8]) -> Option<Self> {
         let buf = bytes.get(..COUNTERS_LEN)?;
-        if buf[..4] != MAGIC || crc32(&buf[..28]).to_le_bytes() != buf[28..32] {
+        if buf[..4] != MAGIC || crc32(&buf[..BODY]).to_le_bytes() != buf[BODY..COUNTERS_LEN] {
             return None;
         }
+        let u32_at = |i: usize| buf.get(i..i + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
         let u64_at = |i: usize| buf.get(i..i + 8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes);
         Some(Self {
             generation: u32::from_le_bytes(buf[4..8].try_into().ok()?),
             seq_reserved: u64_at(8)?,
             last_command: u64_at(16)?,
-            device: u32::from_le_bytes(buf[24..28].try_into().ok()?),
+            device: u32_at(24)?,
+            totals: Totals { energy_wh: [u32_at(28)?, u32_at(32)?], people: [u32_at(36)?, u32_at(40)?] },
         })
     }
 
@@ -126,7 +155,7 @@ mod tests {
 
     #[test]
     fn nothing_is_written_while_well_inside_the_reserved_block() {
-        let c = Counters { generation: 3, seq_reserved: 2048, last_command: 7, device: 0 };
+        let c = Counters { generation: 3, seq_reserved: 2048, last_command: 7, ..Counters::default() };
         assert_eq!(c.due(1500, 7), None);
         assert!(c.due(1600, 7).is_some(), "within half a block: extend");
         assert_eq!(c.due(1500, 8).map(|n| (n.seq_reserved, n.last_command)), Some((2048, 8)));
@@ -153,7 +182,13 @@ mod tests {
 
     #[test]
     fn records_round_trip_and_torn_or_blank_slots_are_ignored() {
-        let c = Counters { generation: 9, seq_reserved: 123_456, last_command: 42, device: 0xDEAD_BEEF };
+        let c = Counters {
+            generation: 9,
+            seq_reserved: 123_456,
+            last_command: 42,
+            device: 0xDEAD_BEEF,
+            totals: Totals { energy_wh: [12_345, 7], people: [99, u32::MAX] },
+        };
         assert_eq!(Counters::decode(&c.encode()), Some(c));
         assert_eq!(Counters::decode(&[0xFF; COUNTERS_LEN]), None);
         let mut torn = c.encode();
@@ -162,13 +197,13 @@ mod tests {
         let newer = Counters { generation: 10, ..c };
         assert_eq!(Counters::pick(&c.encode(), &newer.encode()), (newer, false));
         assert_eq!(Counters::pick(&c.encode(), &torn), (c, true));
-        assert_eq!(Counters::pick(&[0xFF; 32], &[0; 32]), (Counters::default(), false));
+        assert_eq!(Counters::pick(&[0xFF; COUNTERS_LEN], &[0; COUNTERS_LEN]), (Counters::default(), false));
     }
 
     #[test]
     fn the_generation_wraps_without_the_older_slot_winning() {
-        let old = Counters { generation: u32::MAX, seq_reserved: 10, last_command: 0, device: 0 };
-        let new = Counters { generation: 0, seq_reserved: 20, last_command: 0, device: 0 };
+        let old = Counters { generation: u32::MAX, seq_reserved: 10, ..Counters::default() };
+        let new = Counters { generation: 0, seq_reserved: 20, ..Counters::default() };
         assert_eq!(Counters::pick(&old.encode(), &new.encode()).0, new);
     }
 
@@ -183,5 +218,15 @@ mod tests {
         assert_eq!((other.last_command, other.seq_reserved), (0, 9_000), "frame numbers carry on");
         let round = Counters::decode(&other.encode()).map(|c| c.device);
         assert_eq!(round, Some(other.device));
+    }
+
+    #[test]
+    fn totals_are_saved_only_when_they_changed_and_keep_everything_else() {
+        let c = Counters { generation: 4, seq_reserved: 3_000, last_command: 9, ..Counters::default() };
+        assert_eq!(c.with_totals(Totals::default()), None);
+        let t = Totals { energy_wh: [1_500, 0], people: [42, 0] };
+        let saved = c.with_totals(t).expect("changed");
+        assert_eq!((saved.generation, saved.seq_reserved, saved.last_command, saved.totals), (5, 3_000, 9, t));
+        assert_eq!(saved.due(3_000, 9).map(|n| n.totals), Some(t), "a reservation keeps the totals");
     }
 }
