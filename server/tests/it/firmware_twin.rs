@@ -191,3 +191,36 @@ async fn the_firmware_session_buffers_through_a_lost_connection_and_flushes_in_o
     eventually("the command marked applied", async || count(&app, &applied).await == 1).await;
     assert_eq!(twin.board().switches, [(1, true)], "applied once");
 }
+
+#[tokio::test]
+async fn a_node_that_lost_its_frame_counter_renumbers_above_the_server_and_loses_nothing() {
+    let app = TestApp::spawn().await;
+    app.wait_healthy().await;
+    let (_, owner) = business_with_session(&app, "Panadería Gemela", "duena@gemela.com.ar").await;
+    let creds = add_device(&app, &owner, "Horno").await;
+    let secret = Secret::from_hex(&creds.secret).unwrap();
+    let stored = format!(
+        "SELECT count(DISTINCT r.value) AS n FROM readings r JOIN devices d ON d.id = r.device_id WHERE d.uid = '{}' AND r.kind = {}",
+        creds.uid,
+        SensorKind::Temperature.id()
+    );
+    let port = app.broker.v5.port();
+
+    let twin = Twin::start(&creds.uid, secret.clone(), "127.0.0.1", port, 0, 1);
+    for i in 0..10 {
+        twin.sensors.send(reading(i)).unwrap();
+    }
+    let before = board_reaches(&twin, "first life acknowledged", |b| b.online && b.pending == 0).await;
+    assert_eq!(count(&app, &stored).await, 10);
+    drop(twin);
+
+    // Its flash was erased: the same device numbers from 1 again, numbers the server committed.
+    let twin = Twin::start(&creds.uid, secret, "127.0.0.1", port, 0, 1);
+    for i in 100..110 {
+        twin.sensors.send(reading(i)).unwrap();
+    }
+    let after =
+        board_reaches(&twin, "second life acknowledged", |b| b.online && b.pending == 0 && b.next_seq > 1).await;
+    eventually("all 20 values stored", async || count(&app, &stored).await == 20).await;
+    assert!(after.next_seq > before.next_seq, "renumbered above the first life: {before:?} -> {after:?}");
+}
