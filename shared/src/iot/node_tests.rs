@@ -166,7 +166,7 @@ fn after_an_overflow_the_frames_floor_lets_the_server_acknowledge_past_the_dropp
     n.handle(1, Input::Reading(reading(1)), &mut out);
     n.handle(2, Input::Reading(reading(2)), &mut out);
     let mut server = ReplayWindow::default();
-    for f in published(&out.drain(..).collect::<Vec<_>>()) {
+    for f in published(&std::mem::take(&mut out)) {
         server.give_up_to(f.floor.min(f.seq - 1));
         server.commit(f.seq);
     }
@@ -287,14 +287,14 @@ fn a_node_whose_counter_was_lost_renumbers_above_the_server_and_nothing_is_taken
         n.handle(i, Input::Reading(reading(i)), &mut out);
     }
     n.handle(10, Input::Connected, &mut out);
-    let first = published(&out.drain(..).collect::<Vec<_>>());
+    let first = published(&std::mem::take(&mut out));
     assert_eq!(first.iter().map(|f| f.seq).collect::<Vec<_>>(), [1, 2, 3]);
     // The server takes them for repeats and acknowledges its own mark.
     assert!(first.iter().all(|f| server.check(f.seq) == Verdict::Duplicate));
     n.handle(11, Input::Downlink(&down(server.upto, Downlink::Committed)), &mut out);
     assert_eq!(n.stats().renumbered, 1);
     n.handle(12, Input::Tick, &mut out);
-    let again = published(&out.drain(..).collect::<Vec<_>>());
+    let again = published(&std::mem::take(&mut out));
     assert_eq!(again.iter().map(|f| f.seq).collect::<Vec<_>>(), [5001, 5002, 5003]);
     let mut stored = Vec::new();
     for f in &again {
