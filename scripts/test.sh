@@ -69,7 +69,8 @@ step "firmware: the node's drivers, provisioning and session logic on the host"
 # firmware/ is its own workspace (own target dir, toolchain and linker flags): none of the host
 # RUSTFLAGS apply there.
 (cd firmware && env -u RUSTFLAGS cargo test -p mostrador-node --target "$(rustc -vV | sed -n 's/^host: //p')")
-(cd firmware && env -u RUSTFLAGS cargo clippy -p mostrador-node --target "$(rustc -vV | sed -n 's/^host: //p')" --all-targets -- -D warnings)
+# The host twin (feature `host`) is linted too: only the server's tests compile it otherwise.
+(cd firmware && env -u RUSTFLAGS cargo clippy -p mostrador-node --target "$(rustc -vV | sed -n 's/^host: //p')" --all-targets --features host -- -D warnings)
 
 step "firmware: release build for the ESP32-C3 (riscv32imc-unknown-none-elf)"
 env -u RUSTFLAGS cargo fw
