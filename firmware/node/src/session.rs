@@ -188,14 +188,20 @@ async fn while_offline<F: Future, C: Clock, I: Inbox, H: Hooks>(
             Either3::Second(input) => feed(node, clock.now_ms(), input, &mut out),
             Either3::Third(()) => {}
         }
-        let now = clock.now_ms();
-        if now >= next_tick {
-            node.handle(now, Input::Tick, &mut out);
-            next_tick = now + TICK_MS;
-        }
+        tick_when_due(node, clock, &mut next_tick, &mut out);
         out.retain(|o| matches!(o, Output::SetRelay { .. }));
         apply(&mut out, hooks);
         hooks.counters(node);
+    }
+}
+
+/// Ticks the node when `next_tick` has passed, so ticks keep their pace however many inputs
+/// arrive between them.
+fn tick_when_due<C: Clock>(node: &mut Node, clock: &C, next_tick: &mut u64, out: &mut Vec<Output>) {
+    let now = clock.now_ms();
+    if now >= *next_tick {
+        node.handle(now, Input::Tick, out);
+        *next_tick = now + TICK_MS;
     }
 }
 
@@ -296,12 +302,7 @@ async fn serve<N: Network, C: Clock, I: Inbox, H: Hooks>(
             Either3::Second(input) => feed(node, clock.now_ms(), input, &mut out),
             Either3::Third(()) => {}
         }
-        // Ticks keep their pace however many inputs arrive.
-        let now = clock.now_ms();
-        if now >= next_tick {
-            node.handle(now, Input::Tick, &mut out);
-            next_tick = now + TICK_MS;
-        }
+        tick_when_due(node, clock, &mut next_tick, &mut out);
     }
 }
 
