@@ -1,7 +1,8 @@
-//! Mostrador's ESP32-C3 sensor node. Boot order: relays to their safe state, heap, scheduler
-//! (esp-rtos must run before the radio), watchdog, serial console, provisioning from flash,
-//! then Wi-Fi, TCP/IP, the sensors of the board profile and the MQTT session
-//! (`mostrador_node::session`). An unprovisioned node only runs its console.
+//! Mostrador's ESP32-C3 sensor node. Boot order: settings from flash (no heap needed), the
+//! profile's relays to their safe state, heap, scheduler (esp-rtos must run before the radio),
+//! watchdog, serial console; then, if provisioned, frame counters, Wi-Fi, TCP/IP, SNTP, the
+//! sensors of the board profile and the MQTT session (`mostrador_node::session`). An
+//! unprovisioned node only runs its console.
 #![no_std]
 #![no_main]
 
