@@ -112,6 +112,20 @@ impl Flash {
         .unwrap_or(Err(StorageError::NoPartition))
     }
 
+    /// Writes `bytes` into the slot of the pair at `first` that does not hold the newest record
+    /// (the second one when the newest is in the first).
+    fn write_older(&self, first: u32, newest_in_first: bool, bytes: &[u8]) -> Result<(), StorageError> {
+        self.write_sector(if newest_in_first { first + 1 } else { first }, bytes)
+    }
+
+    fn erase_sector(&self, sector: u32) -> Result<(), StorageError> {
+        self.with(|inner| {
+            let at = inner.base + sector * SECTOR;
+            inner.flash.erase(at, at + SECTOR).map_err(StorageError::Flash)
+        })
+        .unwrap_or(Err(StorageError::NoPartition))
+    }
+
     /// The newest good provisioning record, or `None` for a blank (or unreadable) node.
     pub fn load_provisioning(&self) -> Option<Provisioning> {
         let (a, b) = self.read_pair::<RECORD_LEN>(0);
@@ -124,7 +138,7 @@ impl Flash {
         let (slot, generation) = provision::next_slot(&a, &b);
         let mut record = [0xFF; RECORD_LEN];
         provisioning.encode(generation, &mut record);
-        self.write_sector(if slot == Slot::A { 0 } else { 1 }, &record)
+        self.write_older(0, slot == Slot::B, &record)
     }
 
     /// Erases both provisioning slots, the older one first, so a power cut in between leaves
@@ -134,14 +148,7 @@ impl Flash {
         let (a, b) = self.read_pair::<RECORD_LEN>(0);
         let newest_in_b = matches!(provision::pick(&a, &b), Some((Slot::B, _)));
         let order = if newest_in_b { [0, 1] } else { [1, 0] };
-        for sector in order {
-            self.with(|inner| {
-                let at = inner.base + sector * SECTOR;
-                inner.flash.erase(at, at + SECTOR).map_err(StorageError::Flash)
-            })
-            .unwrap_or(Err(StorageError::NoPartition))?;
-        }
-        Ok(())
+        order.into_iter().try_for_each(|sector| self.erase_sector(sector))
     }
 
     /// The counters (defaults on a new node).
@@ -154,7 +161,7 @@ impl Flash {
     pub fn save_counters(&self, counters: &Counters) -> Result<(), StorageError> {
         let (a, b) = self.read_pair::<COUNTERS_LEN>(2);
         let (_, newest_in_a) = Counters::pick(&a, &b);
-        self.write_sector(if newest_in_a { 3 } else { 2 }, &counters.encode())
+        self.write_older(2, newest_in_a, &counters.encode())
     }
 
     /// The analog calibration (factory defaults on a new node).
@@ -167,6 +174,6 @@ impl Flash {
     pub fn save_calibration(&self, calibration: &Calibration) -> Result<(), StorageError> {
         let (a, b) = self.read_pair::<CALIBRATION_LEN>(4);
         let (_, newest_in_a) = Calibration::pick(&a, &b);
-        self.write_sector(if newest_in_a { 5 } else { 4 }, &calibration.encode())
+        self.write_older(4, newest_in_a, &calibration.encode())
     }
 }
