@@ -28,7 +28,9 @@ dir=${2:-}
 mkdir -p "$(dirname "$dir")"
 dir=$(cd "$(dirname "$dir")" && pwd)/$(basename "$dir")
 bin=$(pg_bindir)
-if [ "$(id -u)" = 0 ] && [ ! -e "$dir" ] && ! runuser -u postgres -- test -x "$(dirname "$dir")"; then
+# A link left by an earlier call may point at a folder not made yet (`running` makes none):
+# test for the link itself, not for what it points at, or the next call would link again.
+if [ "$(id -u)" = 0 ] && [ ! -e "$dir" ] && [ ! -L "$dir" ] && ! runuser -u postgres -- test -x "$(dirname "$dir")"; then
   real="/var/lib/mostrador-pg/$(printf '%s' "$dir" | md5sum | cut -c1-12)"
   mkdir -p "$(dirname "$real")"
   ln -s "$real" "$dir"

@@ -51,6 +51,9 @@ for db in $(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atc "SELECT datname FRO
   psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "DROP DATABASE \"$db\" WITH (FORCE)" postgres
 done
 
+step "a clone in a private folder (0700) gets its private cluster"
+bash scripts/private-clone-test.sh
+
 step "formatting (cargo fmt --check)"
 cargo_plain fmt --all -- --check
 (cd firmware && cargo fmt --all -- --check)
