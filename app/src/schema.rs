@@ -65,6 +65,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    device_quarantine (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        device_id -> Int8,
+        seq -> Int8,
+        payload -> Bytea,
+        reason -> Text,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     devices (id) {
         id -> Int8,
         tenant_id -> Int8,
@@ -90,6 +102,9 @@ diesel::table! {
         rejected_values -> Int8,
         last_problem -> Nullable<Text>,
         last_problem_at -> Nullable<Timestamptz>,
+        key_version -> Int8,
+        changed_xid -> Int8,
+        frames_quarantined -> Int8,
     }
 }
 
@@ -275,6 +290,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     device_commands,
     device_events,
     device_latest,
+    device_quarantine,
     devices,
     email_tokens,
     invitations,

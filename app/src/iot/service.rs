@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use shared::iot::dto::{
     ChartPoint, ChartRange, ChartSeries, DeviceCredentials, DeviceLive, DeviceRejections, DeviceSummary, EventView,
-    ONLINE_WITHIN_SECS, RelayView, SensorValue,
+    ONLINE_WITHIN_SECS, QuarantineView, RelayView, SensorValue,
 };
 use shared::iot::frame::Secret;
 use shared::iot::sensor::{SensorKind, to_f64};
@@ -157,6 +157,7 @@ fn summary(d: Device, values: Vec<SensorValue>, now: DateTime<Utc>, scope: &Tena
             bad_mac: d.rejected_mac,
             malformed: d.rejected_malformed,
             values: d.rejected_values,
+            quarantined: d.frames_quarantined,
             duplicates: d.frames_duplicate,
             last_problem,
         },
@@ -169,6 +170,7 @@ pub async fn live(conn: &mut AsyncPgConnection, scope: &TenantScope, uid: &str) 
     let id = device.id;
     let commands = CommandRow::recent(conn, scope, id, 20).await?;
     let events = super::db::devices::recent_events(conn, scope, id, 15).await?;
+    let kept = super::db::devices::recent_quarantine(conn, scope, id, 10).await?;
     let mut summary = summaries(conn, scope, vec![device]).await?.pop().ok_or_else(|| AppError::NotFound.reply())?;
     let relay_count = summary
         .relay_count
@@ -190,7 +192,16 @@ pub async fn live(conn: &mut AsyncPgConnection, scope: &TenantScope, uid: &str) 
         .into_iter()
         .map(|(kind, at, detail)| EventView { at: format_local(at, tz), text: event_text(&kind, &detail) })
         .collect();
-    Ok(DeviceLive { device: summary, relays, events })
+    let quarantine = kept
+        .into_iter()
+        .map(|(seq, payload, reason, at)| QuarantineView {
+            at: format_local(at, tz),
+            seq,
+            reason,
+            payload: String::from_utf8_lossy(&payload).escape_default().to_string(),
+        })
+        .collect();
+    Ok(DeviceLive { device: summary, relays, events, quarantine })
 }
 
 fn target_state(command: &serde_json::Value) -> Option<bool> {

@@ -3,8 +3,11 @@
 //! memory). A worker takes whatever has queued up as one batch, checks each frame's MAC and
 //! shape against the registry, writes the batch in one transaction and, once it is committed,
 //! tells each node how far it may forget. A bad frame is counted against its device and
-//! dropped; it never stops the batch. A failed transaction is retried with back-off while
-//! the queue holds the rest; nothing is acknowledged that is not committed.
+//! dropped; it never stops the batch. Content that cannot be stored is kept aside in the
+//! quarantine (`app::iot::db::ingest`). A transaction PostgreSQL refuses for its data (a
+//! permanent error, not a lost connection) is split in halves until the frames that cause it
+//! stand alone; those are quarantined and the rest commits. Transient failures are retried with
+//! back-off while the queue holds the rest; nothing is acknowledged that is not committed.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use app::db::DbPool;
-use app::iot::db::ingest::{DeviceBatch, TimeLimits, VerifiedFrame, write_batch};
+use app::iot::db::ingest::{BatchOutcome, DeviceBatch, TimeLimits, VerifiedFrame, write_batch};
 use app::iot::db::upkeep::LATE_AFTER_SECS;
 use chrono::{DateTime, Utc};
 use shared::iot::frame::{self, FrameError};
@@ -61,6 +64,15 @@ pub struct IngestStats {
     pub failed_batches: AtomicU64,
     /// Acknowledgements not sent because the link's queue was full (the node resends).
     pub acks_dropped: AtomicU64,
+    /// Frames kept in the quarantine (content that cannot be stored, or PostgreSQL refused).
+    pub quarantined: AtomicU64,
+    /// Frames PostgreSQL refused alone (a subset of `quarantined`).
+    pub refused_by_database: AtomicU64,
+    /// Frames not taken because their worker's queue was full (not acknowledged: the node
+    /// resends them).
+    pub queue_full: AtomicU64,
+    /// Frames not stored because their device's key changed after the MAC check.
+    pub stale_key: AtomicU64,
 }
 
 impl IngestStats {
@@ -125,11 +137,11 @@ pub async fn run_worker(
         }
         let mut backoff = Duration::from_millis(200);
         let outcome = loop {
-            match write(&pool, &batches, settings).await {
+            match write(&pool, &batches, settings, &stats).await {
                 Ok(outcome) => break outcome,
                 Err(e) => {
                     IngestStats::add(&stats.failed_batches, 1);
-                    tracing::warn!(error = %e, frames = n, "ingest batch failed; retrying");
+                    tracing::warn!(error = %e, frames = n, "ingest batch failed (transient); retrying");
                     tokio::select! {
                         () = shutdown.cancelled() => return,
                         () = tokio::time::sleep(backoff) => {}
@@ -143,6 +155,8 @@ pub async fn run_worker(
         IngestStats::add(&stats.committed_readings, outcome.readings);
         IngestStats::add(&stats.duplicates, outcome.duplicates);
         IngestStats::add(&stats.rejected_values, outcome.rejected_values);
+        IngestStats::add(&stats.quarantined, outcome.quarantined);
+        IngestStats::add(&stats.stale_key, outcome.stale_key);
         // Committed: now the nodes may forget.
         let uids: HashMap<i64, &str> = batches.iter().zip(&uids).map(|(b, uid)| (b.device_id, uid.as_str())).collect();
         for (device_id, upto) in outcome.acks {
@@ -155,13 +169,130 @@ pub async fn run_worker(
     }
 }
 
+/// Why a batch could not be written.
+#[derive(Debug, thiserror::Error)]
+enum WriteError {
+    /// No connection from the pool.
+    #[error("no database connection: {0}")]
+    Pool(String),
+    /// A database failure that is not about the data (retry the same batch).
+    #[error("database: {0}")]
+    Transient(diesel::result::Error),
+}
+
 async fn write(
     pool: &DbPool,
     batches: &[DeviceBatch],
     settings: IngestSettings,
-) -> Result<app::iot::db::ingest::BatchOutcome, String> {
-    let mut conn = pool.get().await.map_err(|e| e.to_string())?;
-    write_batch(&mut conn, batches, settings.limits(Utc::now())).await.map_err(|e| e.to_string())
+    stats: &IngestStats,
+) -> Result<BatchOutcome, WriteError> {
+    let mut conn = pool.get().await.map_err(|e| WriteError::Pool(e.to_string()))?;
+    write_isolating(&mut conn, batches.to_vec(), settings.limits(Utc::now()), stats).await
+}
+
+/// Writes `batches`; when PostgreSQL refuses them for their data, writes each half on its own
+/// (earlier frames first, so each device's order holds), down to single frames, which are then
+/// written as refused: kept in the quarantine with PostgreSQL's reason and acknowledged.
+fn write_isolating<'a>(
+    conn: &'a mut diesel_async::AsyncPgConnection,
+    batches: Vec<DeviceBatch>,
+    limits: TimeLimits,
+    stats: &'a IngestStats,
+) -> std::pin::Pin<Box<dyn Future<Output = Result<BatchOutcome, WriteError>> + Send + 'a>> {
+    Box::pin(async move {
+        let error = match write_batch(conn, &batches, limits).await {
+            Ok(outcome) => return Ok(outcome),
+            Err(e) if is_permanent(&e) => e,
+            Err(e) => return Err(WriteError::Transient(e)),
+        };
+        let frames: usize = batches.iter().map(|b| b.frames.len()).sum();
+        if frames <= 1 {
+            let mut batches = batches;
+            let reason = format!("la base de datos rechazó el mensaje: {}", database_message(&error));
+            tracing::warn!(error = %error, "a frame PostgreSQL refuses is kept in the quarantine");
+            let mut any = false;
+            for frame in batches.iter_mut().flat_map(|b| b.frames.iter_mut()) {
+                frame.refused = Some(reason.clone());
+                any = true;
+            }
+            // A batch with no frame (only refusal counters) cannot fail for its data: give up
+            // on it as transient rather than loop.
+            if !any {
+                return Err(WriteError::Transient(error));
+            }
+            IngestStats::add(&stats.refused_by_database, 1);
+            return write_batch(conn, &batches, limits).await.map_err(WriteError::Transient);
+        }
+        let (first, second) = split(batches, frames / 2);
+        let mut outcome = write_isolating(conn, first, limits, stats).await?;
+        outcome.merge(write_isolating(conn, second, limits, stats).await?);
+        Ok(outcome)
+    })
+}
+
+/// Splits `batches` after their first `at` frames (in order: device after device, as written).
+/// A device's refusal counters stay with its first part.
+fn split(batches: Vec<DeviceBatch>, at: usize) -> (Vec<DeviceBatch>, Vec<DeviceBatch>) {
+    let (mut first, mut second) = (Vec::new(), Vec::new());
+    let mut left = at;
+    for mut batch in batches {
+        if left == 0 {
+            second.push(batch);
+        } else if batch.frames.len() <= left {
+            left -= batch.frames.len();
+            first.push(batch);
+        } else {
+            let rest = batch.frames.split_off(left);
+            left = 0;
+            let tail =
+                DeviceBatch { frames: rest, rejected_mac: 0, rejected_malformed: 0, problem: None, ..batch.clone() };
+            first.push(batch);
+            second.push(tail);
+        }
+    }
+    (first, second)
+}
+
+/// Whether PostgreSQL refused the batch for its data (the same batch would fail again), as
+/// opposed to the connection, a timeout, a conflict between transactions or a full disk.
+fn is_permanent(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as K, Error};
+    let Error::DatabaseError(kind, info) = e else { return false };
+    match kind {
+        K::UniqueViolation
+        | K::ForeignKeyViolation
+        | K::NotNullViolation
+        | K::CheckViolation
+        | K::RestrictViolation
+        | K::ExclusionViolation => true,
+        // diesel-async names only the constraint classes; the rest arrive as Unknown. The
+        // message tells the passing ones apart (timeouts, deadlocks, shutdowns, resources).
+        K::Unknown => {
+            let m = info.message().to_ascii_lowercase();
+            const PASSING: [&str; 11] = [
+                "timeout",
+                "deadlock",
+                "canceling statement",
+                "terminating connection",
+                "could not serialize",
+                "the database system is",
+                "out of memory",
+                "out of shared memory",
+                "no space left",
+                "could not extend",
+                "too many connections",
+            ];
+            !PASSING.iter().any(|p| m.contains(p))
+        }
+        _ => false,
+    }
+}
+
+fn database_message(e: &diesel::result::Error) -> String {
+    match e {
+        diesel::result::Error::DatabaseError(_, info) => info.message().to_owned(),
+        other => other.to_string(),
+    }
 }
 
 /// Checks each raw frame and groups the good ones by device (arrival order kept); returns
@@ -192,7 +323,12 @@ async fn verify(
         };
         let slot = *index.entry(uid.to_owned()).or_insert_with(|| {
             uids.push(uid.to_owned());
-            by_device.push(DeviceBatch { device_id: key.id, tenant_id: key.tenant_id, ..DeviceBatch::default() });
+            by_device.push(DeviceBatch {
+                device_id: key.id,
+                tenant_id: key.tenant_id,
+                key_version: key.key_version,
+                ..DeviceBatch::default()
+            });
             by_device.len() - 1
         });
         let batch = &mut by_device[slot];
@@ -206,6 +342,8 @@ async fn verify(
                 floor: f.floor,
                 msg: f.msg,
                 received_at: frame.received_at,
+                raw: frame.payload.clone(),
+                refused: None,
             }),
             Err(FrameError::BadMac) => {
                 IngestStats::add(&stats.bad_mac, 1);

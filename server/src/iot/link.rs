@@ -1,6 +1,8 @@
 //! The ingest's own MQTT connection: subscribes to every node's uplink topic (a shared
 //! subscription, so with several servers on one broker each frame goes to one of them) and
-//! hands each frame to the worker that owns its device. Downlinks (acknowledgements, commands)
+//! hands each frame to the worker that owns its device, never waiting for one: a worker whose
+//! queue is full (its database writes stall) loses the frame, which is not acknowledged, so its
+//! node keeps it and sends it again; the other workers' devices keep flowing. Downlinks (acknowledgements, commands)
 //! go out through [`Downlinks`], a handle on the same connection. The event loop runs alone in
 //! its task: `EventLoop::poll` is never raced against anything but shutdown, because dropping
 //! it half-way through a (re)connection drops the connection.
@@ -73,7 +75,7 @@ impl Link {
     }
 
     /// Runs the connection until `shutdown`.
-    pub async fn run(self, workers: Vec<mpsc::Sender<RawFrame>>, shutdown: CancellationToken) {
+    pub async fn run(self, workers: Vec<mpsc::Sender<RawFrame>>, stats: Arc<IngestStats>, shutdown: CancellationToken) {
         let Self { client, mut eventloop, filter } = self;
         let mut backoff = Duration::from_millis(250);
         loop {
@@ -92,10 +94,14 @@ impl Link {
                 Ok(Event::Incoming(Packet::Publish(p))) => {
                     let worker = &workers[worker_for(&p.topic, workers.len())];
                     let frame = RawFrame { topic: p.topic, payload: p.payload, received_at: chrono::Utc::now() };
-                    // A full queue waits here: the broker holds the rest (back-pressure).
-                    tokio::select! {
-                        () = shutdown.cancelled() => break,
-                        sent = worker.send(frame) => if sent.is_err() { break },
+                    match worker.try_send(frame) {
+                        Ok(()) => {}
+                        // The node's own buffer is the back-pressure: it resends what was not
+                        // acknowledged, and only this worker's devices wait.
+                        Err(mpsc::error::TrySendError::Full(_)) => {
+                            stats.queue_full.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(mpsc::error::TrySendError::Closed(_)) => break,
                     }
                 }
                 Ok(_) => {}

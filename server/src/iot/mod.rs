@@ -67,7 +67,7 @@ pub fn start(
             shutdown.clone(),
         ));
     }
-    tasks.spawn(link.run(workers, shutdown.clone()));
+    tasks.spawn(link.run(workers, stats.clone(), shutdown.clone()));
     jobs::spawn(tasks, pool, config.retention_days, downlinks, shutdown.clone());
     tasks.spawn(report_stats(stats.clone(), monitor, shutdown));
     stats

@@ -1,7 +1,7 @@
 //! The device registry as the broker and the ingest see it: an in-memory map from public id
-//! to key, filled at start-up, refreshed from `devices.updated_at` every [`REFRESH_EVERY`] (so
-//! a rotation or revocation made on any server reaches every broker), and asked of the
-//! database on a miss (a device added a second ago). The broker's auth handler runs on
+//! to key, filled at start-up, refreshed every [`REFRESH_EVERY`] from the transaction ids that
+//! changed a device's key (`devices.changed_xid`: never misses a change, however late it
+//! commits, on any server), and asked of the database on a miss (a device added a second ago). The broker's auth handler runs on
 //! rumqttd's own runtime: it only reads the map, and hands misses to a task on the server's
 //! runtime through a channel, so it never blocks the broker.
 
@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use app::db::DbPool;
 use app::iot::db::devices::DeviceKeyRow;
-use chrono::{DateTime, Utc};
 use shared::iot::frame::{Secret, constant_time_eq};
 use shared::iot::wire::is_device_id;
 use tokio::sync::{mpsc, oneshot};
@@ -33,6 +32,8 @@ pub struct DeviceKey {
     pub tenant_id: i64,
     /// HMAC key (`None`: revoked).
     pub secret: Option<Secret>,
+    /// The key's version in the database (the ingest stores frames only if it still matches).
+    pub key_version: i64,
     /// What it must give the broker as password.
     pub broker_password: Option<String>,
 }
@@ -41,7 +42,7 @@ impl DeviceKey {
     fn from_row(row: &DeviceKeyRow) -> Self {
         let secret = row.secret.as_deref().and_then(Secret::from_bytes);
         let broker_password = secret.as_ref().map(|s| s.broker_password(&row.uid));
-        Self { id: row.id, tenant_id: row.tenant_id, secret, broker_password }
+        Self { id: row.id, tenant_id: row.tenant_id, secret, key_version: row.key_version, broker_password }
     }
 }
 
@@ -134,20 +135,20 @@ impl Registry {
         }
     }
 
-    /// Loads devices changed since `since` (all when `None`); returns the newest change seen.
-    pub async fn refresh(&self, pool: &DbPool, since: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    /// Loads devices changed in transaction `since` or later (all when `None`); returns where
+    /// the next refresh starts.
+    pub async fn refresh(&self, pool: &DbPool, since: Option<i64>) -> Option<i64> {
         let rows = async {
             let mut conn = pool.get().await.map_err(|e| e.to_string())?;
             load_changed(&mut conn, since).await.map_err(|e| e.to_string())
         }
         .await;
         match rows {
-            Ok(rows) => {
-                let newest = rows.iter().map(|r| r.updated_at).max().or(since);
+            Ok((next, rows)) => {
                 for row in &rows {
                     self.store(&row.uid, Some(Arc::new(DeviceKey::from_row(row))));
                 }
-                newest
+                Some(next)
             }
             Err(e) => {
                 tracing::warn!(error = %e, "device registry refresh failed");
@@ -159,14 +160,16 @@ impl Registry {
 
 async fn load_changed(
     conn: &mut diesel_async::AsyncPgConnection,
-    since: Option<DateTime<Utc>>,
-) -> diesel::QueryResult<Vec<DeviceKeyRow>> {
-    use diesel_async::AsyncConnection;
-    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-        app::iot::db::enter_system(conn).await?;
-        DeviceKeyRow::changed_since(conn, since).await
-    })
-    .await
+    since: Option<i64>,
+) -> diesel::QueryResult<(i64, Vec<DeviceKeyRow>)> {
+    conn.build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run::<_, diesel::result::Error, _>(async |conn| {
+            app::iot::db::enter_system(conn).await?;
+            DeviceKeyRow::changed_since(conn, since).await
+        })
+        .await
 }
 
 async fn load_one(pool: &DbPool, uid: &str) -> Result<Option<DeviceKeyRow>, String> {
@@ -191,8 +194,7 @@ pub async fn run(registry: Arc<Registry>, MissQueue(mut misses): MissQueue, pool
         tokio::select! {
             () = shutdown.cancelled() => return,
             _ = tick.tick() => {
-                // Overlap by a second: two changes in the same instant are both seen.
-                since = registry.refresh(&pool, since.map(|s| s - chrono::Duration::seconds(1))).await.or(since);
+                since = registry.refresh(&pool, since).await.or(since);
             }
             Some((uid, reply)) = misses.recv() => {
                 let key = match load_one(&pool, &uid).await {

@@ -126,7 +126,7 @@ impl TestNode {
     }
 }
 
-fn temp(i: u64) -> Reading {
+pub fn temp(i: u64) -> Reading {
     Reading { k: SensorKind::Temperature, c: 0, t: 1_764_000_000_000 + i * 1000 + chrono_offset(), v: 400 + i as i32 }
 }
 
@@ -146,7 +146,7 @@ pub async fn count(app: &TestApp, sql: &str) -> i64 {
     diesel::sql_query(sql).get_result::<Count>(&mut conn).await.unwrap().n
 }
 
-async fn device_counter(app: &TestApp, uid: &str, column: &str) -> i64 {
+pub async fn device_counter(app: &TestApp, uid: &str, column: &str) -> i64 {
     count(app, &format!("SELECT {column} AS n FROM devices WHERE uid = '{uid}'")).await
 }
 

@@ -122,11 +122,14 @@ async fn minutes_and_hours_roll_up_late_readings_are_rerolled_and_charts_count_e
     let batch = app::iot::db::ingest::DeviceBatch {
         device_id: device_row,
         tenant_id: tenant,
+        key_version: 1,
         frames: vec![app::iot::db::ingest::VerifiedFrame {
             seq: 1,
             floor: 0,
             msg: shared::iot::wire::Uplink::Telemetry { readings },
             received_at: now,
+            raw: bytes::Bytes::new(),
+            refused: None,
         }],
         ..Default::default()
     };

@@ -10,6 +10,7 @@ mod fixtures;
 mod helpers;
 mod http_shell;
 mod iot_ingest;
+mod iot_quarantine;
 mod iot_rollups;
 mod mail_outbox;
 mod system_status;

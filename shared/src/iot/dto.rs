@@ -66,6 +66,8 @@ pub struct DeviceRejections {
     pub values: i64,
     /// Frames already stored (retries; replays).
     pub duplicates: i64,
+    /// Frames kept aside: content that cannot be stored (see the device page's list).
+    pub quarantined: i64,
     /// The last refusal, with its time.
     pub last_problem: Option<String>,
 }
@@ -111,6 +113,19 @@ pub struct EventView {
     pub text: String,
 }
 
+/// A frame kept aside, for the device page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantineView {
+    /// When it arrived (local time).
+    pub at: String,
+    /// Its sequence number (-1: none a window can hold).
+    pub seq: i64,
+    /// Why it was kept aside.
+    pub reason: String,
+    /// What the node sent, as text (control characters shown as `\u{..}`).
+    pub payload: String,
+}
+
 /// The device page's live part.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeviceLive {
@@ -120,6 +135,8 @@ pub struct DeviceLive {
     pub relays: Vec<RelayView>,
     /// Latest events, newest first.
     pub events: Vec<EventView>,
+    /// Latest frames kept aside, newest first.
+    pub quarantine: Vec<QuarantineView>,
 }
 
 /// A chart's time range.

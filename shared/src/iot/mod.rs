@@ -1,7 +1,9 @@
 //! IoT: what sensor nodes measure ([`sensor`]), the signed node protocol ([`wire`] and
-//! [`frame`]), the server's record of committed frames ([`replay`]) and the node's behaviour
-//! as a sans-IO state machine ([`node`]) shared by the firmware, the simulator and the tests.
+//! [`frame`]), what the server checks in a frame before storing it ([`check`]), the server's
+//! record of committed frames ([`replay`]) and the node's behaviour as a sans-IO state machine
+//! ([`node`]) shared by the firmware, the simulator and the tests.
 
+pub mod check;
 pub mod dto;
 pub mod frame;
 pub mod node;

@@ -38,19 +38,6 @@ pub struct Reading {
     pub v: i32,
 }
 
-impl Reading {
-    /// Why this reading cannot be stored, if it cannot.
-    pub fn problem(&self) -> Option<&'static str> {
-        if !self.k.accepts(self.v) {
-            return Some("valor fuera de rango");
-        }
-        if self.k == SensorKind::Relay && self.c >= MAX_RELAYS {
-            return Some("relé inexistente");
-        }
-        None
-    }
-}
-
 /// Something that happened on the node, sent as soon as it happens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

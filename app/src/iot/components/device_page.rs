@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use shared::iot::dto::{ChartRange, DeviceLive, DeviceSummary, EventView};
+use shared::iot::dto::{ChartRange, DeviceLive, DeviceSummary, EventView, QuarantineView};
 use shared::tenancy::Permission;
 
 use super::device_charts::ChartsPanel;
@@ -101,7 +101,7 @@ fn DeviceNotFound() -> impl IntoView {
 /// The refreshing part: header, latest values, relays, reception counters and events.
 #[component]
 fn LiveView(live: DeviceLive, can_operate: bool, switch: ServerAction<SwitchRelay>) -> impl IntoView {
-    let DeviceLive { device, relays, events } = live;
+    let DeviceLive { device, relays, events, quarantine } = live;
     let meta = meta_line(&device);
     view! {
         <div class="page-header device-header">
@@ -122,6 +122,7 @@ fn LiveView(live: DeviceLive, can_operate: bool, switch: ServerAction<SwitchRela
             <Counters device />
             <Events events />
         </div>
+        <Quarantine kept=quarantine />
     }
 }
 
@@ -135,6 +136,7 @@ fn Counters(device: DeviceSummary) -> impl IntoView {
         ("Firma inválida", "bad-mac", r.bad_mac.to_string()),
         ("Mal formados", "malformed", r.malformed.to_string()),
         ("Valores imposibles", "bad-values", r.values.to_string()),
+        ("Mensajes apartados", "quarantined", r.quarantined.to_string()),
         ("Último problema", "last-problem", r.last_problem.unwrap_or_else(|| "Ninguno".to_owned())),
     ];
     view! {
@@ -170,4 +172,27 @@ fn Events(events: Vec<EventView>) -> impl IntoView {
             }}
         </section>
     }
+}
+
+/// Frames kept aside (content that cannot be stored), newest first; nothing when there are none.
+#[component]
+fn Quarantine(kept: Vec<QuarantineView>) -> impl IntoView {
+    (!kept.is_empty()).then(|| {
+        view! {
+            <section class="card section" data-testid="device-quarantine">
+                <h2>"Mensajes apartados"</h2>
+                <p class="hint">
+                    "El equipo los firmó bien pero traían datos que no se pueden guardar. Se confirmaron al equipo para que siga enviando; revisá su firmware o sus sensores."
+                </p>
+                <ul class="plain-list events">
+                    {kept.into_iter().map(|q| view! {
+                        <li data-testid="quarantined-frame">
+                            <span class="time">{q.at}</span>" · mensaje "{q.seq}" · "{q.reason}
+                            <code class="payload">{q.payload}</code>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        }
+    })
 }

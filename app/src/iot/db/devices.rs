@@ -20,8 +20,8 @@ pub struct DeviceKeyRow {
     pub uid: String,
     /// HMAC key; `None` once revoked.
     pub secret: Option<Vec<u8>>,
-    /// Last change.
-    pub updated_at: DateTime<Utc>,
+    /// Bumped by the database whenever the secret changes.
+    pub key_version: i64,
 }
 
 impl DeviceKeyRow {
@@ -30,13 +30,26 @@ impl DeviceKeyRow {
         devices::table.filter(devices::uid.eq(uid)).select(Self::as_select()).first(conn).await.optional()
     }
 
-    /// Devices changed at or after `since` (all when `None`), for the broker's cache.
-    pub async fn changed_since(conn: &mut AsyncPgConnection, since: Option<DateTime<Utc>>) -> QueryResult<Vec<Self>> {
-        let mut q = devices::table.select(Self::as_select()).order(devices::updated_at.asc()).into_boxed();
-        if let Some(since) = since {
-            q = q.filter(devices::updated_at.ge(since));
+    /// Devices whose key changed in transaction `since` or a later one (all when `None`), for
+    /// the broker's cache, with the oldest transaction still running now: the caller's next
+    /// `since`. Any change not committed yet belongs to that transaction or a later one, so
+    /// reading from there next time never misses it, however late it commits (a revocation
+    /// that waited on the ingest's row lock). Needs its own REPEATABLE READ transaction: the
+    /// mark and the rows must come from one snapshot.
+    pub async fn changed_since(conn: &mut AsyncPgConnection, since: Option<i64>) -> QueryResult<(i64, Vec<Self>)> {
+        #[derive(diesel::QueryableByName)]
+        struct Mark {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            xmin: i64,
         }
-        q.load(conn).await
+        let mark: Mark = diesel::sql_query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::int8 AS xmin")
+            .get_result(conn)
+            .await?;
+        let mut q = devices::table.select(Self::as_select()).order(devices::changed_xid.asc()).into_boxed();
+        if let Some(since) = since {
+            q = q.filter(devices::changed_xid.ge(since));
+        }
+        Ok((mark.xmin, q.load(conn).await?))
     }
 }
 
@@ -76,6 +89,8 @@ pub struct Device {
     pub rejected_malformed: i64,
     /// Refused: values out of range.
     pub rejected_values: i64,
+    /// Frames kept in the quarantine.
+    pub frames_quarantined: i64,
     /// Last refusal's reason.
     pub last_problem: Option<String>,
     /// Last refusal's time.
@@ -197,6 +212,25 @@ pub async fn recent_events(
         .order(e::id.desc())
         .limit(limit)
         .select((e::kind, e::at, e::detail))
+        .load(conn)
+        .await
+}
+
+/// The device's latest frames kept in the quarantine (sequence, payload, reason, time), newest
+/// first.
+pub async fn recent_quarantine(
+    conn: &mut AsyncPgConnection,
+    scope: &TenantScope,
+    device_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<(i64, Vec<u8>, String, DateTime<Utc>)>> {
+    use crate::schema::device_quarantine as q;
+    q::table
+        .filter(q::tenant_id.eq(scope.tenant_id()))
+        .filter(q::device_id.eq(device_id))
+        .order(q::id.desc())
+        .limit(limit)
+        .select((q::seq, q::payload, q::reason, q::at))
         .load(conn)
         .await
 }

@@ -3,11 +3,18 @@
 //! frames their replay window has not seen, and writes readings, latest values, late-rollup
 //! marks, events, command acknowledgements and the devices' counters with a handful of
 //! multi-row statements (`unnest` of arrays: one round trip each, whatever the batch size).
+//!
+//! Content that cannot be stored (`shared::iot::check`: a time outside the kept window, a text
+//! no node sends, a value no sensor gives) never reaches a statement: the frame goes to
+//! `device_quarantine` with its reason and is acknowledged with the rest. A frame PostgreSQL
+//! itself refused comes back from the ingest marked [`VerifiedFrame::refused`] and is kept there
+//! the same way.
 
 use chrono::{DateTime, TimeZone, Utc};
 use diesel::QueryResult;
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, SmallInt, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use shared::iot::check::{self, TimeWindow};
 use shared::iot::replay::{ReplayWindow, Verdict};
 use shared::iot::wire::{NodeEvent, Uplink};
 use std::collections::{BTreeMap, HashMap};
@@ -23,6 +30,10 @@ pub struct VerifiedFrame {
     pub msg: Uplink,
     /// When the server received it.
     pub received_at: DateTime<Utc>,
+    /// The frame as it arrived (kept if it goes to the quarantine).
+    pub raw: bytes::Bytes,
+    /// PostgreSQL refused this frame alone with this reason: keep it aside, store none of it.
+    pub refused: Option<String>,
 }
 
 /// What one batch holds for one device.
@@ -32,6 +43,9 @@ pub struct DeviceBatch {
     pub device_id: i64,
     /// Its business.
     pub tenant_id: i64,
+    /// The key version the frames' MACs were checked with; frames checked with a key the device
+    /// no longer has (rotated a moment ago) are not stored.
+    pub key_version: i64,
     /// Verified frames, in arrival order.
     pub frames: Vec<VerifiedFrame>,
     /// Frames refused for a bad MAC.
@@ -53,6 +67,14 @@ pub struct TimeLimits {
     pub late_before: DateTime<Utc>,
 }
 
+impl TimeLimits {
+    /// The stored window in node time (Unix milliseconds).
+    pub fn window(self) -> TimeWindow {
+        let ms = |t: DateTime<Utc>| u64::try_from(t.timestamp_millis()).unwrap_or(0);
+        TimeWindow { earliest_ms: ms(self.earliest), latest_ms: ms(self.latest) }
+    }
+}
+
 /// What a batch did.
 #[derive(Debug, Clone, Default)]
 pub struct BatchOutcome {
@@ -66,6 +88,57 @@ pub struct BatchOutcome {
     pub duplicates: u64,
     /// Readings refused (out of range, impossible time).
     pub rejected_values: u64,
+    /// Frames kept in the quarantine.
+    pub quarantined: u64,
+    /// Frames not stored because the device's key changed after their MAC was checked.
+    pub stale_key: u64,
+}
+
+impl BatchOutcome {
+    /// Adds `later`, a batch committed after this one.
+    pub fn merge(&mut self, later: Self) {
+        for (device, upto) in later.acks {
+            match self.acks.iter_mut().find(|(d, _)| *d == device) {
+                Some(ack) => ack.1 = ack.1.max(upto),
+                None => self.acks.push((device, upto)),
+            }
+        }
+        self.frames += later.frames;
+        self.readings += later.readings;
+        self.duplicates += later.duplicates;
+        self.rejected_values += later.rejected_values;
+        self.quarantined += later.quarantined;
+        self.stale_key += later.stale_key;
+    }
+}
+
+/// Frames kept aside, as columns for one `unnest` insert.
+#[derive(Default)]
+struct Quarantine {
+    tenant: Vec<i64>,
+    device: Vec<i64>,
+    seq: Vec<i64>,
+    payload: Vec<Vec<u8>>,
+    reason: Vec<String>,
+}
+
+impl Quarantine {
+    /// Longest reason kept (the column's limit).
+    const REASON_MAX: usize = 500;
+
+    fn push(&mut self, batch: &DeviceBatch, frame: &VerifiedFrame, reason: &str) {
+        self.tenant.push(batch.tenant_id);
+        self.device.push(batch.device_id);
+        self.seq.push(i64::try_from(frame.seq).unwrap_or(-1));
+        let mut payload = frame.raw.to_vec();
+        payload.truncate(1024);
+        self.payload.push(payload);
+        let mut reason: String = reason.chars().filter(|c| !c.is_control()).take(Self::REASON_MAX).collect();
+        if reason.is_empty() {
+            reason.push('?');
+        }
+        self.reason.push(reason);
+    }
 }
 
 #[derive(Default)]
@@ -86,6 +159,8 @@ struct WindowRow {
     seq_upto: i64,
     #[diesel(sql_type = BigInt)]
     seq_above: i64,
+    #[diesel(sql_type = BigInt)]
+    key_version: i64,
 }
 
 /// Writes `batches` (one per device) in one transaction (entered as the system).
@@ -105,15 +180,27 @@ async fn write(conn: &mut AsyncPgConnection, batches: &[DeviceBatch], limits: Ti
     ids.sort_unstable();
     ids.dedup();
     let windows: Vec<WindowRow> = diesel::sql_query(
-        "SELECT id, seq_upto, seq_above FROM devices WHERE id = ANY($1) AND revoked_at IS NULL ORDER BY id FOR UPDATE",
+        "SELECT id, seq_upto, seq_above, key_version FROM devices WHERE id = ANY($1) AND revoked_at IS NULL \
+         ORDER BY id FOR UPDATE",
     )
     .bind::<Array<BigInt>, _>(&ids)
     .load(conn)
     .await?;
+    let mut out = BatchOutcome::default();
+    let keys: HashMap<i64, i64> = windows.iter().map(|w| (w.id, w.key_version)).collect();
     let mut windows: HashMap<i64, ReplayWindow> =
         windows.into_iter().map(|w| (w.id, ReplayWindow::from_columns(w.seq_upto, w.seq_above))).collect();
+    // A key rotated after these frames' MACs were checked (the registry is a moment behind):
+    // they were signed with a key the device no longer has. Not stored, not acknowledged.
+    for batch in batches {
+        if keys.get(&batch.device_id).is_some_and(|k| *k != batch.key_version) {
+            windows.remove(&batch.device_id);
+            out.stale_key += batch.frames.len() as u64;
+        }
+    }
+    let window_ms = limits.window();
+    let mut kept = Quarantine::default();
 
-    let mut out = BatchOutcome::default();
     let mut rows = Columns::default();
     let mut latest: BTreeMap<Sensor, (i64, i32, DateTime<Utc>)> = BTreeMap::new();
     let mut dirty: BTreeMap<(i64, i16, i16, DateTime<Utc>), ()> = BTreeMap::new();
@@ -129,6 +216,16 @@ async fn write(conn: &mut AsyncPgConnection, batches: &[DeviceBatch], limits: Ti
         let c = counters.entry(batch.device_id).or_default();
         c.4.clone_from(&batch.problem);
         for frame in &batch.frames {
+            let (d, t) = (batch.device_id, batch.tenant_id);
+            // A number no window can hold: kept aside without touching the window (the node
+            // is broken; its next good frame is stored as usual).
+            if let Some(problem) = check::sequence_problem(frame.seq, frame.floor) {
+                kept.push(batch, frame, problem.label());
+                c.5 += 1;
+                out.quarantined += 1;
+                c.4 = Some(format!("mensaje apartado: {}", problem.label()));
+                continue;
+            }
             // Numbers the node gave up (its full queue dropped them) will never come: stop
             // waiting for them. Only frames below this one can be given up.
             window.give_up_to(frame.floor.min(frame.seq.saturating_sub(1)));
@@ -137,21 +234,40 @@ async fn write(conn: &mut AsyncPgConnection, batches: &[DeviceBatch], limits: Ti
                 out.duplicates += 1;
                 continue;
             }
-            c.0 += 1;
             c.3 = Some(c.3.map_or(frame.received_at, |s| s.max(frame.received_at)));
+            // Committed in the window (so acknowledged) but stored only in the quarantine.
+            let problem = frame
+                .refused
+                .clone()
+                .or_else(|| check::message_problem(&frame.msg, window_ms).map(|p| p.label().to_owned()));
+            if let Some(reason) = problem {
+                kept.push(batch, frame, &reason);
+                c.5 += 1;
+                out.quarantined += 1;
+                c.4 = Some(format!("mensaje apartado: {reason}"));
+                continue;
+            }
+            c.0 += 1;
             out.frames += 1;
-            let (d, t) = (batch.device_id, batch.tenant_id);
             let when = |ms: u64| node_time(ms, frame.received_at);
             match &frame.msg {
                 Uplink::Telemetry { readings } => {
+                    let mut refused: Vec<String> = Vec::new();
                     for r in readings {
-                        let at = when(r.t);
-                        if let Some(problem) = r.problem().or_else(|| time_problem(at, limits)) {
+                        if let Some(problem) = check::reading_problem(r, window_ms) {
                             c.2 += 1;
                             out.rejected_values += 1;
-                            c.4 = Some(format!("{problem}: {} canal {} = {}", r.k.code(), r.c, r.v));
+                            refused.push(format!(
+                                "{}: {} canal {} = {} (t {})",
+                                problem.label(),
+                                r.k.code(),
+                                r.c,
+                                r.v,
+                                r.t
+                            ));
                             continue;
                         }
+                        let at = when(r.t);
                         let (kind, channel) = (r.k.id(), i16::from(r.c));
                         rows.tenant.push(t);
                         rows.device.push(d);
@@ -167,6 +283,15 @@ async fn write(conn: &mut AsyncPgConnection, batches: &[DeviceBatch], limits: Ti
                         if at < limits.late_before {
                             dirty.insert((d, kind, channel, minute(at)), ());
                         }
+                    }
+                    // The frame's good readings are stored; the frame is kept with the reasons
+                    // of the others.
+                    if !refused.is_empty() {
+                        let reason = refused.join("; ");
+                        c.4 = Some(refused.swap_remove(0));
+                        kept.push(batch, frame, &reason);
+                        c.5 += 1;
+                        out.quarantined += 1;
                     }
                 }
                 Uplink::Event(event) => {
@@ -200,6 +325,19 @@ async fn write(conn: &mut AsyncPgConnection, batches: &[DeviceBatch], limits: Ti
         }
     }
 
+    if !kept.device.is_empty() {
+        diesel::sql_query(
+            "INSERT INTO device_quarantine (tenant_id, device_id, seq, payload, reason) \
+             SELECT * FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::bytea[], $5::text[])",
+        )
+        .bind::<Array<BigInt>, _>(&kept.tenant)
+        .bind::<Array<BigInt>, _>(&kept.device)
+        .bind::<Array<BigInt>, _>(&kept.seq)
+        .bind::<Array<diesel::sql_types::Bytea>, _>(&kept.payload)
+        .bind::<Array<Text>, _>(&kept.reason)
+        .execute(conn)
+        .await?;
+    }
     if !rows.device.is_empty() {
         diesel::sql_query(
             "INSERT INTO readings (tenant_id, device_id, kind, channel, at, value) \
@@ -307,7 +445,7 @@ async fn write(conn: &mut AsyncPgConnection, batches: &[DeviceBatch], limits: Ti
     let mut u = DeviceUpdate::default();
     for batch in batches {
         let Some(window) = windows.get(&batch.device_id) else { continue };
-        let (ok, dup, vals, seen, problem) = counters.remove(&batch.device_id).unwrap_or_default();
+        let (ok, dup, vals, seen, problem, quarantined) = counters.remove(&batch.device_id).unwrap_or_default();
         let (upto, above) = window.to_columns();
         u.id.push(batch.device_id);
         u.upto.push(upto);
@@ -319,7 +457,8 @@ async fn write(conn: &mut AsyncPgConnection, batches: &[DeviceBatch], limits: Ti
         u.malformed.push(batch.rejected_malformed);
         u.vals.push(vals);
         u.problem.push(problem);
-        if ok > 0 || dup > 0 {
+        u.quarantined.push(quarantined);
+        if ok > 0 || dup > 0 || quarantined > 0 {
             out.acks.push((batch.device_id, window.upto));
         }
     }
@@ -330,11 +469,12 @@ async fn write(conn: &mut AsyncPgConnection, batches: &[DeviceBatch], limits: Ti
                frames_ok = d.frames_ok + u.ok, frames_duplicate = d.frames_duplicate + u.dup, \
                rejected_mac = d.rejected_mac + u.mac, rejected_malformed = d.rejected_malformed + u.malformed, \
                rejected_values = d.rejected_values + u.vals, \
+               frames_quarantined = d.frames_quarantined + u.quarantined, \
                last_problem = coalesce(u.problem, d.last_problem), \
                last_problem_at = CASE WHEN u.problem IS NULL THEN d.last_problem_at ELSE now() END \
              FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::timestamptz[], $5::int8[], $6::int8[], $7::int8[], \
-                         $8::int8[], $9::int8[], $10::text[]) \
-                  AS u(id, upto, above, seen, ok, dup, mac, malformed, vals, problem) \
+                         $8::int8[], $9::int8[], $10::text[], $11::int8[]) \
+                  AS u(id, upto, above, seen, ok, dup, mac, malformed, vals, problem, quarantined) \
              WHERE d.id = u.id",
         )
         .bind::<Array<BigInt>, _>(&u.id)
@@ -347,6 +487,7 @@ async fn write(conn: &mut AsyncPgConnection, batches: &[DeviceBatch], limits: Ti
         .bind::<Array<BigInt>, _>(&u.malformed)
         .bind::<Array<BigInt>, _>(&u.vals)
         .bind::<Array<Nullable<Text>>, _>(&u.problem)
+        .bind::<Array<BigInt>, _>(&u.quarantined)
         .execute(conn)
         .await?;
     }
@@ -359,8 +500,9 @@ type Sensor = (i64, i16, i16);
 type Event = (i64, i64, &'static str, DateTime<Utc>, String);
 /// Device, firmware, RSSI, relays, time.
 type Boot = (i64, String, i16, i16, DateTime<Utc>);
-/// Per device: frames stored, duplicates, refused values, last seen, last problem.
-type Counters = (i64, i64, i64, Option<DateTime<Utc>>, Option<String>);
+/// Per device: frames stored, duplicates, refused values, last seen, last problem, frames kept
+/// in the quarantine.
+type Counters = (i64, i64, i64, Option<DateTime<Utc>>, Option<String>, i64);
 
 #[derive(Default)]
 struct DeviceUpdate {
@@ -374,6 +516,7 @@ struct DeviceUpdate {
     malformed: Vec<i64>,
     vals: Vec<i64>,
     problem: Vec<Option<String>>,
+    quarantined: Vec<i64>,
 }
 
 /// The node's time for a reading, or the arrival time when the node had no clock (0).
@@ -382,10 +525,6 @@ fn node_time(ms: u64, received_at: DateTime<Utc>) -> DateTime<Utc> {
         return received_at;
     }
     i64::try_from(ms).ok().and_then(|ms| Utc.timestamp_millis_opt(ms).single()).unwrap_or(DateTime::<Utc>::MIN_UTC)
-}
-
-fn time_problem(at: DateTime<Utc>, limits: TimeLimits) -> Option<&'static str> {
-    (at < limits.earliest || at >= limits.latest).then_some("fecha fuera de rango")
 }
 
 fn minute(at: DateTime<Utc>) -> DateTime<Utc> {
