@@ -177,3 +177,36 @@ async fn frames_checked_against_a_rotated_key_are_not_stored_again() {
     );
     assert_eq!(count(&app, &stored).await, 1, "stored once, before the rotation");
 }
+
+#[tokio::test]
+async fn a_revocation_that_commits_late_still_reaches_the_registry() {
+    use diesel_async::SimpleAsyncConnection;
+    use server::iot::{Registry, ServiceUsers};
+    let app = TestApp::spawn().await;
+    app.wait_healthy().await;
+    let (_, owner) = business_with_session(&app, "Kiosco Norte", "dueno@kiosco.com.ar").await;
+    let a = add_device(&app, &owner, "Heladera").await;
+    let b = add_device(&app, &owner, "Freezer").await;
+    let (registry, _misses) = Registry::new(ServiceUsers::default());
+    let mut since = registry.refresh(&app.state.pool, None).await;
+    assert!(registry.cached(&a.uid).and_then(|k| k.secret.clone()).is_some());
+
+    // A revocation held open, as one waiting on the ingest's row lock would be.
+    let mut late = app.owner_conn().await;
+    late.batch_execute(&format!(
+        "BEGIN; SELECT set_config('app.system', 'on', true); \
+         UPDATE devices SET secret = NULL, revoked_at = now(), updated_at = now() WHERE uid = '{}'",
+        a.uid
+    ))
+    .await
+    .unwrap();
+    // Meanwhile another device changes, later, and the registry refreshes past that change.
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    let res = app.call("/api/iot/rotate_device_secret", &[("uid", &b.uid)], Some(&owner)).await;
+    assert_eq!(res.status(), 200);
+    since = registry.refresh(&app.state.pool, since).await;
+    assert!(registry.cached(&a.uid).and_then(|k| k.secret.clone()).is_some(), "not committed yet");
+    late.batch_execute("COMMIT").await.unwrap();
+    registry.refresh(&app.state.pool, since).await;
+    assert!(registry.cached(&a.uid).and_then(|k| k.secret.clone()).is_none(), "the late revocation is seen");
+}
