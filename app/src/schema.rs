@@ -8,6 +8,7 @@ diesel::table! {
         ip -> Text,
         detail -> Text,
         at -> Timestamptz,
+        tenant_id -> Nullable<Int8>,
     }
 }
 

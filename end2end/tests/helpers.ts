@@ -55,15 +55,29 @@ export async function logout(page: Page) {
   await expect(page).toHaveURL(/\/ingresar/);
 }
 
-/** The link (starting with `pathPrefix`) of the newest mail to `to`, from the development mailbox. */
+/**
+ * The link (starting with `pathPrefix`) of the newest mail to `to`, from the development mailbox.
+ * The mailbox is the operator's alone, so it is read in a browser context of its own signed in as
+ * the operator; `page` keeps its session.
+ */
 export async function mailLink(page: Page, to: string, pathPrefix: string): Promise<string> {
+  const browser = page.context().browser();
+  if (!browser) throw new Error('no browser');
+  const use = test.info().project.use;
+  const context = await browser.newContext({ baseURL: use.baseURL, javaScriptEnabled: use.javaScriptEnabled, locale: 'es-AR' });
   let href = '';
-  await expect(async () => {
-    await page.goto('/dev/correos');
-    const mail = page.locator(`[data-testid=mail][data-to="${to}"]`).first();
-    href = (await mail.getByTestId('mail-link').first().getAttribute('href', { timeout: 1000 })) ?? '';
-    expect(href).toContain(pathPrefix);
-  }).toPass({ timeout: 15_000 });
+  try {
+    const mailbox = await context.newPage();
+    await login(mailbox, OPERATOR, DEMO_PASSWORD);
+    await expect(async () => {
+      await mailbox.goto('/dev/correos');
+      const mail = mailbox.locator(`[data-testid=mail][data-to="${to}"]`).first();
+      href = (await mail.getByTestId('mail-link').first().getAttribute('href', { timeout: 1000 })) ?? '';
+      expect(href).toContain(pathPrefix);
+    }).toPass({ timeout: 15_000 });
+  } finally {
+    await context.close();
+  }
   return new URL(href).pathname + new URL(href).search;
 }
 

@@ -11,3 +11,4 @@ pub mod mqtt_topic;
 pub mod rate;
 pub mod system;
 pub mod tenancy;
+pub mod text;

@@ -28,9 +28,15 @@ pub fn check_names(name: &str, location: &str) -> Result<(String, String), AppEr
     if name.chars().count() > 80 {
         return Err(AppError::invalid("name", "El nombre puede tener hasta 80 caracteres."));
     }
+    if shared::text::has_control(name) {
+        return Err(AppError::invalid("name", shared::text::HAS_CONTROL));
+    }
     let location = location.trim();
     if location.chars().count() > 80 {
         return Err(AppError::invalid("location", "La ubicación puede tener hasta 80 caracteres."));
+    }
+    if shared::text::has_control(location) {
+        return Err(AppError::invalid("location", shared::text::HAS_CONTROL));
     }
     Ok((name.to_owned(), location.to_owned()))
 }

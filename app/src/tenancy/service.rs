@@ -66,6 +66,7 @@ fn check_sign_up(form: &SignUp) -> Result<CheckedSignUp, AppError> {
 /// Returns the session token for the cookie.
 pub async fn sign_up(conn: &mut AsyncPgConnection, form: SignUp, meta: &RequestMeta) -> Result<String, AppError> {
     let checked = check_sign_up(&form)?;
+    within_limits(conn, login_attempts::Kind::SignUp, &checked.email, meta, "email").await?;
     let hash = auth::hash_password(form.password).await?;
     let token = auth::new_token();
     let verify = auth::new_token();
@@ -94,7 +95,7 @@ pub async fn sign_up(conn: &mut AsyncPgConnection, form: SignUp, meta: &RequestM
         audit::record(conn, &scope, "business_created", &checked.business.name, &meta.ip).await?;
         sessions::create(conn, &auth::token_hash(&token), user.id, Some(scope.tenant_id()), &meta.ip, &meta.user_agent)
             .await?;
-        audit::record_account(conn, user.id, "login", "alta de cuenta", &meta.ip).await?;
+        audit::record_account(conn, user.id, Some(scope.tenant_id()), "login", "alta de cuenta", &meta.ip).await?;
         queue_verification(conn, &user, &verify, meta).await?;
         Ok::<_, AppError>(())
     })
@@ -178,10 +179,36 @@ pub async fn add_business(
 /// The message for both an unknown email and a wrong password.
 pub const BAD_CREDENTIALS: &str = "El correo o la contraseña no son correctos.";
 /// The message when the reset limit is reached.
-pub const TOO_MANY_RESETS: &str = "Ya pediste varios enlaces. Revisá tu correo (también el spam) o esperá 15 minutos.";
+fn too_many_resets(wait: login_attempts::Wait) -> String {
+    format!("Ya pediste varios enlaces. Revisá tu correo (también el spam). {} para pedir otro.", wait.spanish())
+}
 /// The message when a login limit is reached.
-pub const TOO_MANY_ATTEMPTS: &str =
-    "Demasiados intentos. Esperá 15 minutos o restablecé tu contraseña con «¿Olvidaste tu contraseña?».";
+fn too_many_attempts(wait: login_attempts::Wait) -> String {
+    format!("Demasiados intentos. {} o restablecé tu contraseña con «¿Olvidaste tu contraseña?».", wait.spanish())
+}
+/// The message for the other limits (sign-up, changes, mails).
+fn too_many(wait: login_attempts::Wait) -> String {
+    format!("Demasiados intentos seguidos. {} y probá de nuevo.", wait.spanish())
+}
+
+/// Checks `kind`'s limits for `email` from `meta`'s address before any work (see
+/// [`login_attempts::begin`]); the refusal names `field`.
+pub(crate) async fn within_limits(
+    conn: &mut AsyncPgConnection,
+    kind: login_attempts::Kind,
+    email: &str,
+    meta: &RequestMeta,
+    field: &'static str,
+) -> Result<i64, AppError> {
+    login_attempts::begin(conn, kind, email, &meta.ip).await?.map_err(|wait| {
+        let message = match kind {
+            login_attempts::Kind::Login => too_many_attempts(wait),
+            login_attempts::Kind::Reset => too_many_resets(wait),
+            _ => too_many(wait),
+        };
+        AppError::invalid(field, message)
+    })
+}
 
 /// Checks the credentials (same work and answer for unknown accounts) within the rate limits and
 /// starts a session in the account's first business. Returns the session token.
@@ -195,15 +222,12 @@ pub async fn log_in(
     if password.is_empty() {
         return Err(AppError::invalid("password", "Escribí tu contraseña."));
     }
-    let (attempt, limited) = login_attempts::begin(conn, login_attempts::Kind::Login, &email, &meta.ip).await?;
-    if limited {
-        return Err(AppError::invalid("password", TOO_MANY_ATTEMPTS));
-    }
+    let attempt = within_limits(conn, login_attempts::Kind::Login, &email, meta, "password").await?;
     let user = users::User::by_email(conn, &email).await?;
     let matches = auth::verify_password(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
     let Some(user) = user else { return Err(AppError::invalid("password", BAD_CREDENTIALS)) };
     if !matches {
-        audit::record_account(conn, user.id, "login_failed", "", &meta.ip).await?;
+        audit::record_account(conn, user.id, None, "login_failed", "", &meta.ip).await?;
         return Err(AppError::invalid("password", BAD_CREDENTIALS));
     }
     let token = auth::new_token();
@@ -212,7 +236,7 @@ pub async fn log_in(
         let first = memberships::all_of_user(conn, user.id).await?.into_iter().next().map(|m| m.tenant_id);
         sessions::create(conn, &auth::token_hash(&token), user.id, first, &meta.ip, &meta.user_agent).await?;
         login_attempts::succeeded(conn, attempt, &email).await?;
-        audit::record_account(conn, user.id, "login", "", &meta.ip).await?;
+        audit::record_account(conn, user.id, first, "login", "", &meta.ip).await?;
         Ok::<_, AppError>(())
     })
     .await?;
@@ -223,10 +247,7 @@ pub async fn log_in(
 pub async fn request_reset(conn: &mut AsyncPgConnection, email: &str, meta: &RequestMeta) -> Result<(), AppError> {
     let email = account::normalize_email(email).map_err(|e| AppError::invalid("email", e))?;
     // Limits of their own (never counted against logins), so the form cannot flood an inbox.
-    let (_, limited) = login_attempts::begin(conn, login_attempts::Kind::Reset, &email, &meta.ip).await?;
-    if limited {
-        return Err(AppError::invalid("email", TOO_MANY_RESETS));
-    }
+    within_limits(conn, login_attempts::Kind::Reset, &email, meta, "email").await?;
     let Some(user) = users::User::by_email(conn, &email).await? else { return Ok(()) };
     let token = auth::new_token();
     conn.transaction(async |conn| {
@@ -266,7 +287,7 @@ pub async fn reset_password(
         let first = memberships::all_of_user(conn, user.id).await?.into_iter().next().map(|m| m.tenant_id);
         sessions::create(conn, &auth::token_hash(&new_session), user.id, first, &meta.ip, &meta.user_agent).await?;
         login_attempts::forgive_account(conn, &user.email).await?;
-        audit::record_account(conn, user.id, "password_reset", "", &meta.ip).await?;
+        audit::record_account(conn, user.id, None, "password_reset", "", &meta.ip).await?;
         Ok(())
     })
     .await?;
@@ -283,16 +304,19 @@ pub async fn change_password(
     meta: &RequestMeta,
 ) -> Result<(), AppError> {
     account::validate_password(&new, &user.email).map_err(|e| AppError::invalid("new_password", e))?;
+    let attempt =
+        within_limits(conn, login_attempts::Kind::PasswordChange, &user.email, meta, "current_password").await?;
     let account = users::User::by_id(conn, user.user_id).await?;
     if !auth::verify_password(current, Some(account.password_hash)).await? {
         return Err(AppError::invalid("current_password", "La contraseña actual no es correcta."));
     }
+    login_attempts::mark_succeeded(conn, attempt).await?;
     let hash = auth::hash_password(new).await?;
     conn.transaction(async |conn| {
         users::User::set_password(conn, user.user_id, &hash).await?;
         email_tokens::expire(conn, user.user_id, Purpose::ResetPassword).await?;
         sessions::revoke_others(conn, user.user_id, Some(user.session_id)).await?;
-        audit::record_account(conn, user.user_id, "password_changed", "", &meta.ip).await?;
+        audit::record_account(conn, user.user_id, None, "password_changed", "", &meta.ip).await?;
         Ok(())
     })
     .await
@@ -306,7 +330,7 @@ pub async fn verify_email(conn: &mut AsyncPgConnection, token: &str, meta: &Requ
             AppError::invalid("token", "El enlace no es válido o ya venció. Pedí uno nuevo desde «Mi cuenta».")
         })?;
         users::User::mark_verified(conn, user_id).await?;
-        audit::record_account(conn, user_id, "email_verified", "", &meta.ip).await?;
+        audit::record_account(conn, user_id, None, "email_verified", "", &meta.ip).await?;
         Ok(())
     })
     .await
@@ -322,6 +346,7 @@ pub async fn resend_verification(
     if account.email_verified_at.is_some() {
         return Ok(());
     }
+    within_limits(conn, login_attempts::Kind::Verification, &account.email, meta, "email").await?;
     let token = auth::new_token();
     conn.transaction(async |conn| queue_verification(conn, &account, &token, meta).await).await
 }
@@ -438,7 +463,7 @@ pub async fn sign_up_invited(
         let tenant_id = accept_invitation(conn, token, user.id, None, meta).await?;
         sessions::create(conn, &auth::token_hash(&session), user.id, Some(tenant_id), &meta.ip, &meta.user_agent)
             .await?;
-        audit::record_account(conn, user.id, "login", "alta por invitación", &meta.ip).await?;
+        audit::record_account(conn, user.id, Some(tenant_id), "login", "alta por invitación", &meta.ip).await?;
         Ok::<_, AppError>(())
     })
     .await?;

@@ -1,5 +1,7 @@
-//! Request checks and response headers that protect every route: the CSRF check (a
-//! state-changing request must come from the site's own origin), and the security headers
+//! Request checks and response headers that protect every route: the `Host` check (with no
+//! public address configured, only loopback names are served, so a web page cannot reach this
+//! server through DNS rebinding), the CSRF check (a state-changing request must come from the
+//! site's own origin), and the security headers
 //! (a per-request nonce CSP that admits the app's own scripts and wasm, no framing, nosniff,
 //! referrer policy).
 
@@ -23,6 +25,14 @@ pub struct SecurityPolicy {
 
 /// The CSRF check and the headers, as one axum middleware.
 pub async fn protect(State(policy): State<Arc<SecurityPolicy>>, mut request: Request, next: Next) -> Response {
+    if policy.public_origin.is_none() && !loopback_host(request.headers()) {
+        tracing::warn!(path = %request.uri().path(), "request for a host other than this machine refused");
+        return (
+            StatusCode::MISDIRECTED_REQUEST,
+            "Este servidor solo atiende direcciones locales (localhost). Para publicarlo, configurá APP_HTTP__PUBLIC_URL.",
+        )
+            .into_response();
+    }
     if !is_safe(request.method()) && !same_origin(request.headers(), policy.public_origin.as_deref()) {
         tracing::warn!(method = %request.method(), path = %request.uri().path(), "cross-origin request refused");
         return (StatusCode::FORBIDDEN, "Solicitud rechazada: no viene de este sitio.").into_response();
@@ -62,6 +72,22 @@ pub fn same_origin(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
                     || claimed.eq_ignore_ascii_case(&format!("https://{host}")))
         }
     }
+}
+
+/// Whether the request's `Host` names this machine: `localhost` (or a name under it), a
+/// loopback IPv4 address or `[::1]`, with any port.
+pub fn loopback_host(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(HOST).and_then(|v| v.to_str().ok()) else { return false };
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split_once(']').map_or("", |(addr, _)| addr),
+        None => host
+            .rsplit_once(':')
+            .map_or(host, |(name, port)| if port.bytes().all(|b| b.is_ascii_digit()) { name } else { host }),
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 fn origin_of(url: &str) -> Option<String> {
@@ -111,6 +137,32 @@ mod tests {
         assert!(same_origin(&h, None));
         assert!(same_origin(&h, Some("https://a.example")));
         assert!(!same_origin(&h, Some("https://b.example")));
+    }
+
+    #[test]
+    fn only_loopback_host_names_pass_without_a_public_address() {
+        for host in [
+            "localhost",
+            "localhost:3000",
+            "127.0.0.1:3000",
+            "127.1.2.3",
+            "[::1]:3000",
+            "app.localhost:80",
+            "LOCALHOST.",
+        ] {
+            assert!(loopback_host(&headers(&[("host", host)])), "{host}");
+        }
+        for host in [
+            "evil.example",
+            "evil.example:3000",
+            "192.168.1.5:3000",
+            "[2001:db8::1]:3000",
+            "localhost.evil.example",
+            "",
+        ] {
+            assert!(!loopback_host(&headers(&[("host", host)])), "{host}");
+        }
+        assert!(!loopback_host(&HeaderMap::new()));
     }
 
     #[test]

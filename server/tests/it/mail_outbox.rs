@@ -137,15 +137,46 @@ async fn mail_waits_with_its_error_while_smtp_is_down() {
 }
 
 #[tokio::test]
-async fn the_development_mailbox_exists_only_when_asked_for() {
+async fn the_development_mailbox_exists_only_when_asked_for_and_only_for_the_operator_on_this_machine() {
     let app = TestApp::spawn().await;
     assert_eq!(app.call("/api/tenancy/list_dev_mail", &[], None).await.status(), 404, "off by default");
-    let dev = TestApp::spawn_with(&[("APP_MAIL__DEV_MAILBOX", "true")]).await;
+    let dev = TestApp::spawn_with(&[("APP_MAIL__DEV_MAILBOX", "true"), ("APP_HTTP__TRUST_FORWARDED", "true")]).await;
     let mut conn = dev.owner_conn().await;
     fixtures::account(&mut conn, "dev@negocio.com.ar", false).await;
     dev.call("/api/tenancy/request_password_reset", &[("email", "dev@negocio.com.ar")], None).await;
+    // It holds every business' reset links: not for visitors, nor for a signed-in owner.
+    assert_eq!(dev.call("/api/tenancy/list_dev_mail", &[], None).await.status(), 401);
+    let owner = fixtures::account(&mut conn, "duena@negocio.com.ar", false).await;
+    let (owner_session, _) = fixtures::session(&mut conn, &owner, None).await;
+    assert_eq!(dev.call("/api/tenancy/list_dev_mail", &[], Some(&owner_session)).await.status(), 403);
+    let operator = fixtures::account(&mut conn, "operador@mostrador.test", true).await;
+    let (operator_session, _) = fixtures::session(&mut conn, &operator, None).await;
     let mails: Vec<shared::tenancy::dto::DevMail> =
-        dev.call("/api/tenancy/list_dev_mail", &[], None).await.json().await.unwrap();
+        dev.call("/api/tenancy/list_dev_mail", &[], Some(&operator_session)).await.json().await.unwrap();
     assert_eq!(mails.len(), 1);
     assert!(mails[0].body.contains("/restablecer-contrasena?token="));
+    // The operator's own session from another machine (through a proxy) is told it does not exist.
+    let remote = dev
+        .http
+        .post(dev.url("/api/tenancy/list_dev_mail"))
+        .header("origin", dev.origin())
+        .header("cookie", operator_session.cookie_header())
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(remote.status(), 404);
+}
+
+#[tokio::test]
+async fn without_a_public_address_only_loopback_host_names_are_served() {
+    let app = TestApp::spawn_with(&[("APP_MAIL__DEV_MAILBOX", "true")]).await;
+    // A page elsewhere whose name was re-pointed at 127.0.0.1 (DNS rebinding) sends its own name.
+    for (host, status) in [("evil.example", 421), ("evil.example:3000", 421), ("localhost", 200), ("127.0.0.1", 200)] {
+        let res = app.http.get(app.url("/health")).header("host", host).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), status, "{host}");
+    }
+    let res = app.http.get(app.url("/dev/correos")).header("host", "rebound.example").send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 421);
+    assert!(res.text().await.unwrap().contains("APP_HTTP__PUBLIC_URL"));
 }

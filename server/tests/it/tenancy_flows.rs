@@ -162,6 +162,86 @@ async fn login_is_rate_limited_per_account_and_per_address() {
     assert!(invalid(&body).1.contains("Demasiados intentos"), "{body}");
 }
 
+/// Logs in as if from `ip` (the test server trusts `X-Forwarded-For`).
+async fn log_in_from(app: &TestApp, ip: &str, email: &str, password: &str) -> reqwest::Response {
+    app.http
+        .post(app.url("/api/tenancy/log_in"))
+        .header("origin", app.origin())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-forwarded-for", ip)
+        .body(crate::helpers::serde_urlencoded_pairs(&[("email", email), ("password", password)]))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn someone_else_s_guesses_never_lock_a_person_out_at_their_own_address() {
+    let app = TestApp::spawn_with(&[("APP_HTTP__TRUST_FORWARDED", "true")]).await;
+    let mut conn = app.owner_conn().await;
+    fixtures::account(&mut conn, "operador@mostrador.test", true).await;
+    for _ in 0..6 {
+        log_in_from(&app, "203.0.113.66", "operador@mostrador.test", "adivinando 1234").await;
+    }
+    let body: serde_json::Value =
+        log_in_from(&app, "203.0.113.66", "operador@mostrador.test", PASSWORD).await.json().await.unwrap();
+    assert!(invalid(&body).1.contains("Demasiados intentos"), "the guessing address waits: {body}");
+    assert!(invalid(&body).1.contains("Esperá"), "and is told how long: {body}");
+    // The operator, from their own address, gets in at once.
+    assert_eq!(log_in_from(&app, "198.51.100.7", "operador@mostrador.test", PASSWORD).await.status(), 200);
+    // Guesses from many addresses slow the account down, never for long (a try a minute at most).
+    for i in 0..21 {
+        log_in_from(&app, &format!("192.0.2.{i}"), "operador@mostrador.test", "adivinando 1234").await;
+    }
+    let body: serde_json::Value =
+        log_in_from(&app, "198.51.100.7", "operador@mostrador.test", PASSWORD).await.json().await.unwrap();
+    let reason = invalid(&body).1;
+    assert!(reason.contains("segundo"), "a wait in seconds, not a lock: {body}");
+}
+
+#[tokio::test]
+async fn sign_up_password_change_and_mails_are_rate_limited() {
+    let app = TestApp::spawn().await;
+    // Sign-ups from one address: each hashes a password and sends a mail.
+    for i in 0..20 {
+        assert_eq!(sign_up(&app, &format!("alta{i}@negocio.com.ar"), &format!("Negocio {i}")).await.status(), 200);
+    }
+    let body: serde_json::Value = sign_up(&app, "alta99@negocio.com.ar", "Negocio 99").await.json().await.unwrap();
+    assert_eq!(invalid(&body).0, "email");
+    assert!(invalid(&body).1.contains("Demasiados intentos"), "{body}");
+    // Guessing the current password from a stolen session.
+    let (b, session) = fixtures::business_with_session(&app, "Ferretería Tito", "tito@ferreteria.com.ar").await;
+    let change = |current: &str| {
+        let current = current.to_owned();
+        let session = &session;
+        let app = &app;
+        async move {
+            app.call(
+                "/api/tenancy/change_password",
+                &[("current_password", &current), ("new_password", "otra frase bastante larga")],
+                Some(session),
+            )
+            .await
+        }
+    };
+    for _ in 0..5 {
+        assert_eq!(change("adivinando 1234").await.status(), 422);
+    }
+    let body: serde_json::Value = change(PASSWORD).await.json().await.unwrap();
+    assert_eq!(invalid(&body).0, "current_password");
+    assert!(invalid(&body).1.contains("Demasiados intentos"), "{body}");
+    // New confirmation links: three, then wait.
+    let mut conn = app.owner_conn().await;
+    diesel::sql_query(format!("UPDATE users SET email_verified_at = NULL WHERE id = {}", b.owner.user_id))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        assert_eq!(app.call("/api/tenancy/resend_verification", &[], Some(&session)).await.status(), 200);
+    }
+    assert_eq!(app.call("/api/tenancy/resend_verification", &[], Some(&session)).await.status(), 422);
+}
+
 #[tokio::test]
 async fn password_reset_through_the_mailed_link_ends_old_sessions() {
     let app = TestApp::spawn().await;
@@ -368,12 +448,44 @@ async fn owners_read_logins_and_role_changes_in_the_audit_log() {
     let events: Vec<shared::tenancy::dto::AuditEntry> =
         app.call("/api/tenancy/list_audit_events", &[], Some(&owner)).await.json().await.unwrap();
     let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
-    for expected in ["Inicio de sesión", "Intento de inicio de sesión fallido", "Cambio de rol"] {
+    for expected in ["Inicio de sesión", "Cambio de rol"] {
         assert!(actions.contains(&expected), "{expected} missing in {actions:?}");
     }
+    // A failed login belongs to the account, not to any business.
+    assert!(!actions.contains(&"Intento de inicio de sesión fallido"), "{actions:?}");
     let change = events.iter().find(|e| e.action == "Cambio de rol").unwrap();
     assert!(change.detail.contains("Cajero/a → Encargado/a"), "{change:?}");
     assert_eq!(change.actor, "sol@panaderia.com.ar");
+}
+
+#[tokio::test]
+async fn owners_never_see_what_their_members_do_in_other_businesses() {
+    let app = TestApp::spawn().await;
+    let (other, _) = fixtures::business_with_session(&app, "Bar Nocturno", "bar@nocturno.com.ar").await;
+    let mut conn = app.owner_conn().await;
+    let member = fixtures::account(&mut conn, "mozo@nocturno.com.ar", false).await;
+    fixtures::member(&mut conn, other.tenant_id, &member, Role::Cashier).await;
+    // The member signs in, which lands in the bar, from an address of the bar's.
+    let res = app
+        .http
+        .post(app.url("/api/tenancy/log_in"))
+        .header("origin", app.origin())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(crate::helpers::serde_urlencoded_pairs(&[("email", "mozo@nocturno.com.ar"), ("password", PASSWORD)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // Later the same account joins a bakery, and works there.
+    let (bakery, owner) = fixtures::business_with_session(&app, "Panadería Luna", "luna@panaderia.com.ar").await;
+    fixtures::member(&mut conn, bakery.tenant_id, &member, Role::Cashier).await;
+    let (in_bakery, _) = fixtures::session(&mut conn, &member, Some(bakery.tenant_id)).await;
+    assert_eq!(app.call("/api/tenancy/revoke_other_sessions", &[], Some(&in_bakery)).await.status(), 200);
+    let events: Vec<shared::tenancy::dto::AuditEntry> =
+        app.call("/api/tenancy/list_audit_events", &[], Some(&owner)).await.json().await.unwrap();
+    let of_member: Vec<&str> =
+        events.iter().filter(|e| e.actor == "mozo@nocturno.com.ar").map(|e| e.action.as_str()).collect();
+    assert_eq!(of_member, ["Cierre de otras sesiones"], "only what the member did in the bakery");
 }
 
 #[tokio::test]

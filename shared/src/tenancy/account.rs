@@ -51,6 +51,7 @@ pub fn validate_display_name(name: &str) -> Result<&str, &'static str> {
     match name.chars().count() {
         0 => Err("Escribí un nombre."),
         n if n > 80 => Err("El nombre puede tener hasta 80 caracteres."),
+        _ if crate::text::has_control(name) => Err(crate::text::HAS_CONTROL),
         _ => Ok(name),
     }
 }

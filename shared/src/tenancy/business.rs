@@ -185,6 +185,7 @@ pub fn validate_business_name(name: &str) -> Result<&str, &'static str> {
         0 => Err("Escribí el nombre del negocio."),
         1 => Err("El nombre es demasiado corto."),
         n if n > 120 => Err("El nombre puede tener hasta 120 caracteres."),
+        _ if crate::text::has_control(name) => Err(crate::text::HAS_CONTROL),
         _ if slugify(name).is_empty() => Err("El nombre necesita al menos una letra o número."),
         _ => Ok(name),
     }

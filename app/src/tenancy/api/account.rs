@@ -110,7 +110,8 @@ pub async fn log_out() -> Result<(), AppError> {
     let mut conn = crate::db::conn().await?;
     if let Some(user) = auth::current_session(&mut conn).await? {
         sessions::revoke(&mut conn, user.user_id, user.session_id).await?;
-        audit::record_account(&mut conn, user.user_id, "logout", "", &auth::request_meta().ip).await?;
+        audit::record_account(&mut conn, user.user_id, user.current_tenant_id, "logout", "", &auth::request_meta().ip)
+            .await?;
     }
     auth::clear_session_cookie();
     leptos_axum::redirect("/ingresar");

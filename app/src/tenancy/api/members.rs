@@ -159,6 +159,7 @@ pub async fn invite_member(email: String, role: String) -> Result<(), AppError> 
     use diesel_async::AsyncConnection;
     use shared::tenancy::{Permission, Role, account};
 
+    use crate::tenancy::db::login_attempts::Kind;
     use crate::tenancy::{auth, db::audit, db::invitations, db::mail, db::memberships, db::tenants::Tenant, mails};
     let scope = auth::require(Permission::MembersManage).await?;
     let email = account::normalize_email(&email).map_err(|e| AppError::invalid("email", e))?;
@@ -169,6 +170,9 @@ pub async fn invite_member(email: String, role: String) -> Result<(), AppError> 
     let meta = auth::request_meta();
     let token = auth::new_token();
     let mut conn = crate::db::conn().await?;
+    // Each invitation is a mail to a stranger: limited per inviting account and per address.
+    let inviter_key = format!("usuario:{}", scope.user_id());
+    crate::tenancy::service::within_limits(&mut conn, Kind::Invitation, &inviter_key, &meta, "email").await?;
     conn.transaction(async |conn| {
         scope.enter(conn).await?;
         if memberships::email_is_member(conn, &scope, &email).await? {

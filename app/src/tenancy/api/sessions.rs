@@ -37,7 +37,15 @@ pub async fn revoke_session(session_id: i64) -> Result<(), AppError> {
     if !sessions::revoke(&mut conn, user.user_id, session_id).await? {
         return Err(AppError::NotFound.reply());
     }
-    audit::record_account(&mut conn, user.user_id, "sessions_revoked", "1", &auth::request_meta().ip).await?;
+    audit::record_account(
+        &mut conn,
+        user.user_id,
+        user.current_tenant_id,
+        "sessions_revoked",
+        "1",
+        &auth::request_meta().ip,
+    )
+    .await?;
     Ok(())
 }
 
@@ -48,7 +56,14 @@ pub async fn revoke_other_sessions() -> Result<usize, AppError> {
     let user = auth::require_login().await?;
     let mut conn = crate::db::conn().await?;
     let n = sessions::revoke_others(&mut conn, user.user_id, Some(user.session_id)).await?;
-    audit::record_account(&mut conn, user.user_id, "sessions_revoked", &n.to_string(), &auth::request_meta().ip)
-        .await?;
+    audit::record_account(
+        &mut conn,
+        user.user_id,
+        user.current_tenant_id,
+        "sessions_revoked",
+        &n.to_string(),
+        &auth::request_meta().ip,
+    )
+    .await?;
     Ok(n)
 }

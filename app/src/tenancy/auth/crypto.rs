@@ -1,5 +1,8 @@
 //! Passwords (argon2id with explicit parameters, hashed on a blocking thread so a login never
 //! stalls the async runtime) and random tokens (cookies, email links) stored only as SHA-256.
+//! Each hash takes 19 MiB and a core for ~15 ms, so they run under one limit for the whole
+//! process ([`HashingLimit`]): at most one per core at a time, a bounded queue behind them, and
+//! an answer of "try again" (503) beyond it instead of memory and threads without end.
 
 use std::sync::OnceLock;
 
@@ -54,26 +57,67 @@ impl PasswordHasher {
     }
 }
 
-/// Hashes `password` on a blocking thread.
+/// The process-wide limit on password hashing.
+pub struct HashingLimit {
+    running: tokio::sync::Semaphore,
+    waiting: std::sync::atomic::AtomicUsize,
+    max_waiting: usize,
+}
+
+impl HashingLimit {
+    /// Requests that may wait per hashing slot (about 15 ms each: a queue of ~0.25 s).
+    pub const WAITING_PER_SLOT: usize = 16;
+
+    fn global() -> &'static Self {
+        static LIMIT: OnceLock<HashingLimit> = OnceLock::new();
+        LIMIT.get_or_init(|| {
+            let slots = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+            Self::new(slots)
+        })
+    }
+
+    /// A limit of `slots` hashes at a time.
+    pub fn new(slots: usize) -> Self {
+        Self {
+            running: tokio::sync::Semaphore::new(slots.max(1)),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
+            max_waiting: slots.max(1) * Self::WAITING_PER_SLOT,
+        }
+    }
+
+    /// Runs `work` on a blocking thread once a slot is free; `Unavailable` at once when the
+    /// queue is full.
+    pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+        use std::sync::atomic::Ordering;
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            tracing::warn!("password hashing queue full; request refused");
+            return Err(AppError::Unavailable.reply());
+        }
+        let permit = self.running.acquire().await;
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        let _permit = permit.map_err(AppError::internal)?;
+        tokio::task::spawn_blocking(work).await.map_err(AppError::internal)
+    }
+}
+
+/// Hashes `password` on a blocking thread, within the [`HashingLimit`].
 pub async fn hash_password(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || PasswordHasher::hash_blocking(&password))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(AppError::internal)
+    HashingLimit::global().run(move || PasswordHasher::hash_blocking(&password)).await?.map_err(AppError::internal)
 }
 
 /// Checks `password` against `hash`, or against a dummy hash when there is no account, on a
 /// blocking thread. Same work either way.
 pub async fn verify_password(password: String, hash: Option<String>) -> Result<bool, AppError> {
-    tokio::task::spawn_blocking(move || match hash {
-        Some(hash) => PasswordHasher::verify_blocking(&password, &hash),
-        None => {
-            let _ = PasswordHasher::verify_blocking(&password, PasswordHasher::dummy());
-            false
-        }
-    })
-    .await
-    .map_err(AppError::internal)
+    HashingLimit::global()
+        .run(move || match hash {
+            Some(hash) => PasswordHasher::verify_blocking(&password, &hash),
+            None => {
+                let _ = PasswordHasher::verify_blocking(&password, PasswordHasher::dummy());
+                false
+            }
+        })
+        .await
 }
 
 /// 32 random bytes, URL-safe base64 (43 characters): a session cookie or an email link.
@@ -104,6 +148,43 @@ mod tests {
         assert!(PasswordHasher::verify_blocking("caballo correcto", &hash));
         assert!(!PasswordHasher::verify_blocking("caballo incorrecto", &hash));
         assert!(!PasswordHasher::verify_blocking("caballo correcto", "not a hash"));
+    }
+
+    #[tokio::test]
+    async fn hashing_beyond_the_queue_is_refused_at_once_and_never_runs_more_than_its_slots() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let limit = Arc::new(HashingLimit::new(1));
+        let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let release_rx = Arc::new(std::sync::Mutex::new(release_rx));
+        let mut tasks = Vec::new();
+        for _ in 0..(1 + HashingLimit::WAITING_PER_SLOT) {
+            let (limit, running, most, release_rx) = (limit.clone(), running.clone(), most.clone(), release_rx.clone());
+            tasks.push(tokio::spawn(async move {
+                limit
+                    .run(move || {
+                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        let _ = release_rx.lock().map(|rx| rx.recv());
+                        running.fetch_sub(1, Ordering::SeqCst);
+                    })
+                    .await
+            }));
+        }
+        // Let every task reach the queue.
+        while limit.waiting.load(Ordering::SeqCst) < HashingLimit::WAITING_PER_SLOT {
+            tokio::task::yield_now().await;
+        }
+        let refused = limit.run(|| ()).await;
+        assert!(matches!(refused, Err(AppError::Unavailable)), "{refused:?}");
+        for _ in 0..tasks.len() {
+            release_tx.send(()).unwrap();
+        }
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        assert_eq!(most.load(Ordering::SeqCst), 1, "one hash at a time with one slot");
     }
 
     #[test]

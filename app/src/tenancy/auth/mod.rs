@@ -13,7 +13,7 @@ pub use guard::{
     require_login, require_operator, set_invitation_hash,
 };
 pub use request::{
-    RequestMeta, clear_session_cookie, request_meta, session_token, session_token_from, set_session_cookie,
+    RequestMeta, clear_session_cookie, is_loopback, request_meta, session_token, session_token_from, set_session_cookie,
 };
 
 /// Settings the auth code needs from the server's configuration.

@@ -48,6 +48,14 @@ pub fn request_meta() -> RequestMeta {
     RequestMeta { ip, user_agent, site_url }
 }
 
+/// Whether `ip` (as in [`RequestMeta::ip`]) is this machine.
+pub fn is_loopback(ip: &str) -> bool {
+    ip.parse::<std::net::IpAddr>().is_ok_and(|ip| match ip {
+        std::net::IpAddr::V6(v6) => v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+        std::net::IpAddr::V4(v4) => v4.is_loopback(),
+    })
+}
+
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use crate::schema::{account_events, audit_events, memberships, users};
+use crate::schema::{account_events, audit_events, users};
 use crate::tenancy::auth::TenantScope;
 
 /// How many events the audit page shows.
@@ -54,10 +54,12 @@ pub async fn record_by_operator(
         .map(drop)
 }
 
-/// Records an event of an account.
+/// Records an event of an account, in the business its session was working in (`None`: an
+/// event of the account alone, which no business' log shows).
 pub async fn record_account(
     conn: &mut AsyncPgConnection,
     user_id: i64,
+    tenant_id: Option<i64>,
     action: &str,
     detail: &str,
     ip: &str,
@@ -65,6 +67,7 @@ pub async fn record_account(
     diesel::insert_into(account_events::table)
         .values((
             account_events::user_id.eq(user_id),
+            account_events::tenant_id.eq(tenant_id),
             account_events::action.eq(action),
             account_events::detail.eq(detail),
             account_events::ip.eq(ip),
@@ -100,13 +103,11 @@ pub async fn list(conn: &mut AsyncPgConnection, scope: &TenantScope) -> QueryRes
         ))
         .load(conn)
         .await?;
-    // Members' account events (logins, failed logins, password changes) from the day they joined
-    // this business on: what an account did before belongs to nobody here.
+    // Members' account events (logins, sign-outs) in this business: what the same accounts do in
+    // other businesses, and from where, belongs to nobody here.
     let accounts: Vec<EventRow> = account_events::table
         .inner_join(users::table)
-        .inner_join(memberships::table.on(memberships::user_id.eq(account_events::user_id)))
-        .filter(memberships::tenant_id.eq(scope.tenant_id()))
-        .filter(account_events::at.ge(memberships::created_at))
+        .filter(account_events::tenant_id.eq(scope.tenant_id()))
         .order(account_events::at.desc())
         .limit(AUDIT_PAGE)
         .select((

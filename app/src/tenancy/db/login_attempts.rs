@@ -8,14 +8,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::schema::login_attempts;
 
-/// The window both limits count in.
+/// The window every limit counts in.
 pub const WINDOW: Duration = Duration::minutes(15);
-/// Failed logins (or reset requests) per account (email) per window: enough for typos, too few
-/// to guess.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-/// Failed logins (or reset requests) per address per window, whatever the accounts (credential
-/// stuffing): a shared office NAT with a few typos still fits.
-pub const MAX_FAILURES_PER_IP: i64 = 30;
 
 /// What is being limited; each kind counts on its own, so reset requests never lock anyone
 /// out of logging in.
@@ -25,6 +19,25 @@ pub enum Kind {
     Login,
     /// A password reset request.
     Reset,
+    /// A sign-up (it hashes a password and sends a mail).
+    SignUp,
+    /// A password change (it checks the current password: guessing from a stolen session).
+    PasswordChange,
+    /// A new confirmation link (a mail).
+    Verification,
+    /// An invitation (a mail to someone else).
+    Invitation,
+}
+
+/// How many attempts a key gets in [`WINDOW`] before it must wait, and the longest wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allowance {
+    /// Attempts before back-off starts.
+    pub free: i64,
+    /// The first wait, in seconds; it doubles with each attempt after it.
+    pub first_secs: i64,
+    /// The longest wait, in seconds.
+    pub cap_secs: i64,
 }
 
 impl Kind {
@@ -32,6 +45,73 @@ impl Kind {
         match self {
             Self::Login => "login",
             Self::Reset => "reset",
+            Self::SignUp => "sign_up",
+            Self::PasswordChange => "password_change",
+            Self::Verification => "verification",
+            Self::Invitation => "invitation",
+        }
+    }
+
+    /// Per account (or, for logins, per account *and* address: someone else's guesses never
+    /// lock a person out at their own address).
+    pub const fn per_account(self) -> Allowance {
+        match self {
+            Self::Login | Self::Reset | Self::PasswordChange => {
+                Allowance { free: 5, first_secs: 30, cap_secs: 15 * 60 }
+            }
+            Self::SignUp | Self::Verification => Allowance { free: 3, first_secs: 60, cap_secs: 15 * 60 },
+            Self::Invitation => Allowance { free: 20, first_secs: 30, cap_secs: 15 * 60 },
+        }
+    }
+
+    /// Per address, whatever the accounts (credential stuffing; a shared office NAT with a few
+    /// typos still fits).
+    pub const fn per_address(self) -> Allowance {
+        match self {
+            Self::Login | Self::Reset | Self::PasswordChange | Self::Invitation => {
+                Allowance { free: 30, first_secs: 60, cap_secs: 15 * 60 }
+            }
+            Self::SignUp => Allowance { free: 20, first_secs: 60, cap_secs: 15 * 60 },
+            Self::Verification => Allowance { free: 10, first_secs: 60, cap_secs: 15 * 60 },
+        }
+    }
+
+    /// Logins per account from every address together: many addresses guessing one account
+    /// (the operator's) slow it down to a try a minute at most, never lock it.
+    const ACCOUNT_WIDE: Allowance = Allowance { free: 20, first_secs: 5, cap_secs: 60 };
+
+    /// Whether only failures count (logins, password changes) or every attempt (the rest: each
+    /// sends a mail or creates something).
+    const fn counts_failures_only(self) -> bool {
+        matches!(self, Self::Login | Self::PasswordChange)
+    }
+}
+
+/// The wait after `n` counted attempts with `allowance`: none within the free ones, then the
+/// first wait, doubling with each attempt, up to the cap.
+pub fn backoff_secs(n: i64, allowance: Allowance) -> i64 {
+    if n <= allowance.free {
+        return 0;
+    }
+    let doublings = u32::try_from((n - allowance.free - 1).min(30)).unwrap_or(30);
+    allowance.first_secs.saturating_mul(1_i64 << doublings).min(allowance.cap_secs)
+}
+
+/// An attempt refused until its back-off passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wait {
+    /// Seconds to wait.
+    pub secs: i64,
+}
+
+impl Wait {
+    /// "Esperá 8 segundos" / "Esperá 15 minutos".
+    pub fn spanish(self) -> String {
+        if self.secs < 60 {
+            format!("Esperá {} segundo{}", self.secs.max(1), if self.secs == 1 { "" } else { "s" })
+        } else {
+            let min = (self.secs + 59) / 60;
+            format!("Esperá {min} minuto{}", if min == 1 { "" } else { "s" })
         }
     }
 }
@@ -49,11 +129,13 @@ pub fn rate_key(ip: &str) -> String {
     }
 }
 
-/// Records an attempt as failed (until [`succeeded`] says otherwise) and says whether, counting
-/// it, a limit is exceeded. Returns the attempt's id and that verdict.
-pub async fn begin(conn: &mut AsyncPgConnection, kind: Kind, email: &str, ip: &str) -> QueryResult<(i64, bool)> {
+/// Records an attempt (as failed until [`succeeded`] says otherwise) *before* any password or
+/// mail work, and checks it against the kind's limits, counting it, so a burst of parallel
+/// requests cannot all slip under them. Returns the attempt's id, or how long to wait: a refused
+/// attempt is removed again, so waiting is never prolonged by the refusals themselves.
+pub async fn begin(conn: &mut AsyncPgConnection, kind: Kind, email: &str, ip: &str) -> QueryResult<Result<i64, Wait>> {
     let key = rate_key(ip);
-    let id = diesel::insert_into(login_attempts::table)
+    let id: i64 = diesel::insert_into(login_attempts::table)
         .values((
             login_attempts::kind.eq(kind.code()),
             login_attempts::email.eq(email),
@@ -64,24 +146,55 @@ pub async fn begin(conn: &mut AsyncPgConnection, kind: Kind, email: &str, ip: &s
         .get_result(conn)
         .await?;
     let since = Utc::now() - WINDOW;
-    let failures = |column_is_email: bool| {
-        let base = login_attempts::table
+    // (count including this attempt, newest other attempt) for one key.
+    let mut measure = async |by_email: bool, by_ip: bool| -> QueryResult<(i64, Option<chrono::DateTime<Utc>>)> {
+        let mut q = login_attempts::table
             .filter(login_attempts::kind.eq(kind.code()))
-            .filter(login_attempts::succeeded.eq(false))
             .filter(login_attempts::at.gt(since))
             .into_boxed();
-        if column_is_email {
-            base.filter(login_attempts::email.eq(email))
-        } else {
-            base.filter(login_attempts::ip.eq(&key))
+        if kind.counts_failures_only() {
+            q = q.filter(login_attempts::succeeded.eq(false));
         }
+        if by_email {
+            q = q.filter(login_attempts::email.eq(email));
+        }
+        if by_ip {
+            q = q.filter(login_attempts::ip.eq(&key));
+        }
+        let rows: Vec<(i64, chrono::DateTime<Utc>)> = q
+            .select((login_attempts::id, login_attempts::at))
+            .order(login_attempts::at.desc())
+            .limit(200)
+            .load(conn)
+            .await?;
+        let newest_other = rows.iter().find(|(other, _)| *other != id).map(|(_, at)| *at);
+        Ok((i64::try_from(rows.len()).unwrap_or(i64::MAX), newest_other))
     };
-    let for_account: i64 = failures(true).count().get_result(conn).await?;
-    if for_account > MAX_FAILURES_PER_ACCOUNT {
-        return Ok((id, true));
+    let per_account = if kind == Kind::Login { measure(true, true).await? } else { measure(true, false).await? };
+    let mut checks = vec![(per_account, kind.per_account()), (measure(false, true).await?, kind.per_address())];
+    if kind == Kind::Login {
+        checks.push((measure(true, false).await?, Kind::ACCOUNT_WIDE));
     }
-    let for_ip: i64 = failures(false).count().get_result(conn).await?;
-    Ok((id, for_ip > MAX_FAILURES_PER_IP))
+    let now = Utc::now();
+    let wait = checks
+        .into_iter()
+        .filter_map(|((n, newest), allowance)| {
+            let until = newest? + Duration::seconds(backoff_secs(n, allowance));
+            (until > now).then(|| (until - now).num_seconds() + 1)
+        })
+        .max();
+    match wait {
+        Some(secs) => {
+            diesel::delete(login_attempts::table.find(id)).execute(conn).await?;
+            Ok(Err(Wait { secs }))
+        }
+        None => Ok(Ok(id)),
+    }
+}
+
+/// Marks an attempt successful (it stops counting where only failures count).
+pub async fn mark_succeeded(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
+    diesel::update(login_attempts::table.find(id)).set(login_attempts::succeeded.eq(true)).execute(conn).await.map(drop)
 }
 
 /// Marks a login attempt successful and forgives the account's earlier failures (a person who
@@ -114,7 +227,20 @@ pub async fn prune(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::rate_key;
+    use super::{Allowance, Kind, Wait, backoff_secs, rate_key};
+
+    #[test]
+    fn back_off_doubles_after_the_free_attempts_up_to_its_cap() {
+        let a = Allowance { free: 5, first_secs: 1, cap_secs: 60 };
+        let waits: Vec<i64> = (1..=13).map(|n| backoff_secs(n, a)).collect();
+        assert_eq!(waits, [0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60]);
+        let login = Kind::Login.per_account();
+        assert_eq!((backoff_secs(6, login), backoff_secs(7, login)), (30, 60));
+        assert_eq!(backoff_secs(i64::MAX, Kind::Login.per_account()), 15 * 60);
+        assert_eq!(Wait { secs: 1 }.spanish(), "Esperá 1 segundo");
+        assert_eq!(Wait { secs: 45 }.spanish(), "Esperá 45 segundos");
+        assert_eq!(Wait { secs: 61 }.spanish(), "Esperá 2 minutos");
+    }
 
     #[test]
     fn ipv6_counts_per_64_and_ipv4_per_address() {
