@@ -40,7 +40,7 @@ export APP_MQTT__PORT_V4="$MQTT_V4" APP_MQTT__PORT_V5="$MQTT_V5"
 
 start_server() {
   env -u APP_MQTT__URL -u APP_DATABASE__APP_URL APP_HTTP__ADDR="127.0.0.1:$HTTP_PORT" APP_DEMO__SEED=true \
-    APP_MQTT__TOPICS='mostrador/sistema/#' RUST_LOG=info,rumqttd=off "$BIN" >>"$LOG" 2>&1 &
+    APP_MQTT__TOPICS='mostrador/sistema/#' RUST_LOG=info,rmqtt=off,rmqtt_net=off "$BIN" >>"$LOG" 2>&1 &
   server_pid=$!
   wait_for_http "http://127.0.0.1:$HTTP_PORT/health" 60 || { tail -30 "$LOG"; exit 1; }
 }

@@ -97,6 +97,9 @@ pub struct MqttConfig {
     /// Extra users the embedded broker accepts besides devices and the server itself
     /// (`APP_MQTT__EXTRA_USERS`, `user:password,user2:password2`): tools, integrations, tests.
     pub extra_users: Vec<(String, String)>,
+    /// Extra users that may also read every device's uplink topic (`APP_MQTT__OBSERVERS`,
+    /// `user,user2`): a monitoring tool, the tests' observer. Never write, never `$share`.
+    pub observers: Vec<String>,
 }
 
 /// The database the run script's private cluster serves.
@@ -160,6 +163,13 @@ impl Config {
                 topics,
                 client_id: get("APP_MQTT__CLIENT_ID").unwrap_or_else(|| "mostrador-server".into()),
                 extra_users: parse_users(get("APP_MQTT__EXTRA_USERS").as_deref().unwrap_or_default())?,
+                observers: get("APP_MQTT__OBSERVERS")
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
             },
             iot: crate::iot::IotConfig {
                 workers: parse_or("APP_IOT__WORKERS", get("APP_IOT__WORKERS"), "2")?,
@@ -272,6 +282,7 @@ impl std::fmt::Debug for MqttConfig {
             .field("topics", &self.topics)
             .field("client_id", &self.client_id)
             .field("extra_users", &self.extra_users.iter().map(|(u, _)| u).collect::<Vec<_>>())
+            .field("observers", &self.observers)
             .finish()
     }
 }

@@ -69,9 +69,12 @@ impl Application {
         // own clients (a password made up at start-up) and the configured extra users.
         let service_user = format!("{}-{}", config.mqtt.client_id, short_suffix(&server_id));
         let service_password = app::tenancy::auth::new_token();
-        let mut users: std::collections::HashMap<String, String> = config.mqtt.extra_users.iter().cloned().collect();
-        users.insert(service_user.clone(), service_password.clone());
-        let (registry, misses) = iot::Registry::new(iot::ServiceUsers(users));
+        let (registry, misses) = iot::Registry::new(iot::ServiceUsers {
+            server: Some((service_user.clone(), service_password.clone())),
+            extra: config.mqtt.extra_users.iter().cloned().collect(),
+            observers: config.mqtt.observers.iter().cloned().collect(),
+            reserved_prefix: format!("{}-", config.mqtt.client_id),
+        });
 
         let (broker, target) = match &config.mqtt.url {
             Some(url) => (None, ClientTarget::from_url(url)?),
@@ -82,7 +85,8 @@ impl Application {
                     config.mqtt.port_v5,
                     monitor.clone(),
                     registry.clone(),
-                )?;
+                )
+                .await?;
                 let host =
                     if broker.v4.ip().is_unspecified() { "127.0.0.1".into() } else { broker.v4.ip().to_string() };
                 let target = ClientTarget {

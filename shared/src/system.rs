@@ -32,7 +32,7 @@ impl Health {
 /// Which broker the server talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BrokerMode {
-    /// rumqttd running inside this server process.
+    /// rmqtt running inside this server process.
     Embedded,
     /// An external broker (Mosquitto, EMQX) given by `APP_MQTT__URL`.
     External,
@@ -75,7 +75,7 @@ pub struct SystemStatus {
     pub broker: Health,
     /// Embedded or external broker.
     pub broker_mode: BrokerMode,
-    /// Clients connected to the broker, when the broker tells (rumqttd's router meters, or
+    /// Clients connected to the broker, when the broker tells (the embedded broker's count, or
     /// `$SYS/broker/clients/connected` on Mosquitto).
     pub connected_clients: Option<u32>,
     /// Messages per second over the last 10 s, in hundredths.

@@ -31,7 +31,7 @@ use shared::iot::wire::{Direction, MAX_RELAYS, NodeEvent, Reading, topic};
 
 use crate::backoff::{Backoff, seed_from};
 
-/// MQTT keep-alive the node asks for. rumqttd refuses 0 ("never"), and a dead TCP connection
+/// MQTT keep-alive the node asks for. The embedded broker refuses 0 ("never"), and a dead TCP connection
 /// is noticed within 1.5 times this.
 pub const KEEP_ALIVE_S: u16 = 30;
 /// How often the node's clock ticks (batch deadlines, ack timeouts, relay pulses).

@@ -1,9 +1,10 @@
 //! The device registry as the broker and the ingest see it: an in-memory map from public id
 //! to key, filled at start-up, refreshed every [`REFRESH_EVERY`] from the transaction ids that
 //! changed a device's key (`devices.changed_xid`: never misses a change, however late it
-//! commits, on any server), and asked of the database on a miss (a device added a second ago). The broker's auth handler runs on
-//! rumqttd's own runtime: it only reads the map, and hands misses to a task on the server's
-//! runtime through a channel, so it never blocks the broker.
+//! commits, on any server), and asked of the database on a miss (a device added a second ago).
+//! The broker's hooks only read the map, and hand misses to one task through a channel, so a
+//! flood of unknown ids costs one query per id per [`NEGATIVE_TTL`], never a connection each.
+//! A device whose key changes is disconnected from the embedded broker at once ([`Kick`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -13,6 +14,8 @@ use app::db::DbPool;
 use app::iot::db::devices::DeviceKeyRow;
 use shared::iot::frame::{Secret, constant_time_eq};
 use shared::iot::wire::is_device_id;
+
+use crate::mqtt::acl::Access;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
@@ -46,14 +49,32 @@ impl DeviceKey {
     }
 }
 
-/// Who may connect besides devices: the servers' own clients and configured extra users.
+/// Who may connect besides devices: this server's own clients and configured extra users.
 #[derive(Clone, Default)]
-pub struct ServiceUsers(pub HashMap<String, String>);
+pub struct ServiceUsers {
+    /// This server's own user and password (superuser on the embedded broker).
+    pub server: Option<(String, String)>,
+    /// Configured service users (tools, tests, the demo): users and passwords.
+    pub extra: HashMap<String, String>,
+    /// Service users that may also read devices' uplink topics.
+    pub observers: std::collections::HashSet<String>,
+    /// Client ids under this prefix belong to the servers; no service user may take one.
+    pub reserved_prefix: String,
+}
 
 impl std::fmt::Debug for ServiceUsers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.0.keys()).finish()
+        f.debug_struct("ServiceUsers")
+            .field("server", &self.server.as_ref().map(|(u, _)| u))
+            .field("extra", &self.extra.keys().collect::<Vec<_>>())
+            .finish()
     }
+}
+
+/// What disconnects a client from the embedded broker (set once it runs).
+pub trait Kick: Send + Sync {
+    /// Disconnects `client_id`, if connected.
+    fn kick(&self, client_id: &str);
 }
 
 /// The shared map.
@@ -61,6 +82,7 @@ pub struct Registry {
     devices: RwLock<HashMap<String, Arc<DeviceKey>>>,
     unknown: RwLock<HashMap<String, Instant>>,
     service: ServiceUsers,
+    kicker: std::sync::OnceLock<Box<dyn Kick>>,
     misses: mpsc::Sender<(String, oneshot::Sender<Option<Arc<DeviceKey>>>)>,
 }
 
@@ -72,6 +94,7 @@ impl Registry {
             devices: RwLock::new(HashMap::new()),
             unknown: RwLock::new(HashMap::new()),
             service,
+            kicker: std::sync::OnceLock::new(),
             misses: tx,
         });
         (registry, MissQueue(rx))
@@ -96,29 +119,65 @@ impl Registry {
     }
 
     /// The broker's check at CONNECT: a device connects as itself (client id = username =
-    /// its id) with the password derived from its secret; a service user with its password.
-    pub async fn authenticate(&self, client_id: &str, username: &str, password: &str) -> bool {
-        if let Some(expected) = self.service.0.get(username) {
-            return constant_time_eq(expected.as_bytes(), password.as_bytes());
+    /// its id) with the password derived from its secret; this server's clients and service
+    /// users with their passwords, a service user never with a device's or a server's client id.
+    pub async fn access(&self, client_id: &str, username: &str, password: &str) -> Access {
+        let matches = |expected: &str| constant_time_eq(expected.as_bytes(), password.as_bytes());
+        if let Some((user, pass)) = &self.service.server
+            && user == username
+        {
+            return if matches(pass) { Access::Server } else { Access::Denied };
+        }
+        if let Some(expected) = self.service.extra.get(username) {
+            let id_ok = crate::mqtt::acl::service_client_id_ok(client_id, &self.service.reserved_prefix);
+            return if !(matches(expected) && id_ok) {
+                Access::Denied
+            } else if self.service.observers.contains(username) {
+                Access::Observer
+            } else {
+                Access::Service
+            };
         }
         // A device may not take another's client id (that would disconnect the other).
         if client_id != username {
-            return false;
+            return Access::Denied;
         }
         match self.get(username).await {
-            Some(key) => key
-                .broker_password
-                .as_deref()
-                .is_some_and(|expected| constant_time_eq(expected.as_bytes(), password.as_bytes())),
-            None => false,
+            Some(key) if key.broker_password.as_deref().is_some_and(matches) => Access::Device,
+            _ => Access::Denied,
         }
+    }
+
+    /// What an already authenticated client is, from its client id and username (the broker's
+    /// subscribe and publish checks).
+    pub fn known_access(&self, client_id: &str, username: Option<&str>) -> Access {
+        let Some(username) = username else { return Access::Denied };
+        if self.service.server.as_ref().is_some_and(|(user, _)| user == username) {
+            Access::Server
+        } else if self.service.extra.contains_key(username) {
+            if self.service.observers.contains(username) { Access::Observer } else { Access::Service }
+        } else if client_id == username && is_device_id(client_id) {
+            Access::Device
+        } else {
+            Access::Denied
+        }
+    }
+
+    /// Sets what disconnects devices whose key changed (the embedded broker, once).
+    pub fn set_kicker(&self, kicker: Box<dyn Kick>) {
+        let _ = self.kicker.set(kicker);
     }
 
     fn store(&self, uid: &str, key: Option<Arc<DeviceKey>>) {
         match key {
             Some(key) => {
-                if let Ok(mut map) = self.devices.write() {
-                    map.insert(uid.to_owned(), key);
+                let changed =
+                    self.devices.write().ok().and_then(|mut map| map.insert(uid.to_owned(), key.clone())).is_some_and(
+                        |old| old.key_version != key.key_version || old.secret.is_some() != key.secret.is_some(),
+                    );
+                // Rotated or revoked: the connection made with the old key ends now.
+                if changed && let Some(kicker) = self.kicker.get() {
+                    kicker.kick(uid);
                 }
                 if let Ok(mut unknown) = self.unknown.write() {
                     unknown.remove(uid);

@@ -1,137 +1,288 @@
-//! The embedded broker: rumqttd with an MQTT 3.1.1 and an MQTT 5 listener (they share one
-//! router, so messages cross between them). rumqttd's `start()` blocks and has no shutdown, so
-//! it runs on its own OS thread for the life of the process; the server closes its own client
-//! before exiting and the process exit closes the listeners.
+//! The embedded broker: rmqtt, run as a library on the server's own runtime, with two TCP
+//! listeners (the "3.1.1" and the "5" port of the configuration; each speaks both versions).
+//! Every CONNECT, SUBSCRIBE and PUBLISH goes through [`Gate`], which asks the device registry
+//! ([`crate::iot::Registry`]) and the rules in [`super::acl`]: a device may publish only to its
+//! own uplink topic and subscribe only to its own downlink topic; the server's own clients
+//! (superusers) alone may use `$share`; service users get only what their rights say. The
+//! registry kicks a device off as soon as its key is rotated or revoked.
+//!
+//! Limits: packets of at most [`MAX_PACKET_BYTES`] (a larger one disconnects its sender only;
+//! the server's clients accept more), 16 QoS 1 messages in flight and 1 000 queued per
+//! session, at most [`MAX_CONNECTIONS_PER_IP`] connections per address (checked at CONNECT), no
+//! retained store, no Last Will. rmqtt logs through `log` (bridged into `tracing`); ordinary
+//! client behaviour is logged at INFO or DEBUG.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr, TcpListener};
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU16;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use app::system::monitor::SystemMonitor;
-use rumqttd::{Broker, Config, ConnectionSettings, Meter, MetricSettings, MetricType, RouterConfig, ServerSettings};
+use async_trait::async_trait;
+use rmqtt::codec::v5::SubscribeAckReason;
+use rmqtt::context::ServerContext;
+use rmqtt::hook::{Handler, HookResult, Parameter, ReturnType, Type};
+use rmqtt::net::Builder;
+use rmqtt::server::MqttServer;
+use rmqtt::subscribe::SharedSubscription;
+use rmqtt::types::{
+    AuthResult, ClientId, Id, IsOnline, NodeId, PublishAclResult, SharedGroup, SubscribeAclResult,
+    SubscriptionIdentifier, SubscriptionOptions, TopicName,
+};
 
-/// Largest payload a client may publish: a node's telemetry batch is a few hundred bytes; 256
-/// KiB leaves room for firmware status reports without letting one client hog the router.
-pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
+use super::acl::{self, Access};
+use crate::iot::Registry;
+
+/// Largest packet a client may send (a node's frame is at most 1 KiB; the server's own clients
+/// accept 64 KiB, so nothing the broker forwards can be too large for them).
+pub const MAX_PACKET_BYTES: u32 = 16 * 1024;
+
+/// Connections one address may hold (a shop's NAT with every node behind it fits; a flood
+/// from one host does not).
+pub const MAX_CONNECTIONS_PER_IP: usize = 1_000;
 
 /// Where the embedded broker listens.
 #[derive(Debug, Clone, Copy)]
 pub struct EmbeddedBroker {
-    /// MQTT 3.1.1 listener.
+    /// The first listener (the port nodes speaking MQTT 3.1.1 were given).
     pub v4: SocketAddr,
-    /// MQTT 5 listener.
+    /// The second listener (the port in the devices' provisioning: MQTT 5).
     pub v5: SocketAddr,
 }
 
 impl EmbeddedBroker {
-    /// Starts the broker on `bind` with the given ports (0 picks a free one), and a task that
-    /// reports its connected-client count to `monitor`.
-    pub fn start(
+    /// Starts the broker on `bind` with the given ports (0 picks a free one) on the current
+    /// runtime, and a task that reports its connected-client count to `monitor`.
+    pub async fn start(
         bind: IpAddr,
         port_v4: u16,
         port_v5: u16,
         monitor: Arc<SystemMonitor>,
-        registry: Arc<crate::iot::Registry>,
+        registry: Arc<Registry>,
     ) -> anyhow::Result<Self> {
-        let v4 = reserve(bind, port_v4).context("MQTT 3.1.1 port (APP_MQTT__PORT_V4)")?;
-        let v5 = reserve(bind, port_v5).context("MQTT 5 port (APP_MQTT__PORT_V5)")?;
-        if v4 == v5 {
+        if port_v4 == port_v5 && port_v4 != 0 {
             bail!("APP_MQTT__PORT_V4 and APP_MQTT__PORT_V5 must differ");
         }
-        let mut broker = Broker::new(config(v4, v5, &registry)?);
-        let meters = broker.meters().context("rumqttd meters link")?;
-        std::thread::Builder::new()
-            .name("mqtt-broker".into())
-            .spawn(move || {
-                if let Err(e) = broker.start() {
-                    tracing::error!(error = %e, "embedded MQTT broker stopped");
-                }
-            })
-            .context("starting the broker thread")?;
+        let scx = ServerContext::new()
+            // rmqtt refuses CONNECTs while the machine is busy: a build on two cores would
+            // make devices fail at random.
+            .busy_check_enable(false)
+            .mqtt_max_sessions(100_000)
+            .build()
+            .await;
+        *scx.extends.shared_subscription_mut().await = Box::new(RoundRobin(AtomicUsize::new(0)));
+        let gate = Arc::new(Gate {
+            registry: registry.clone(),
+            per_ip: Mutex::new(HashMap::new()),
+            connected: AtomicUsize::new(0),
+        });
+        let register = scx.extends.hook_mgr().register();
+        for typ in [
+            Type::ClientAuthenticate,
+            Type::ClientSubscribeCheckAcl,
+            Type::MessagePublishCheckAcl,
+            Type::ClientConnected,
+            Type::ClientDisconnected,
+        ] {
+            register.add(typ, Box::new(GateRef(gate.clone()))).await;
+        }
+        // Handlers are off until started; without them every subscribe and publish would pass.
+        register.start().await;
+
+        let listen = |name: &str, port: u16| -> anyhow::Result<rmqtt::net::Listener> {
+            let listener = Builder::new()
+                .name(name)
+                .laddr(SocketAddr::new(bind, port))
+                .allow_anonymous(false)
+                .max_packet_size(MAX_PACKET_BYTES)
+                .max_inflight(NonZeroU16::new(16).context("inflight")?)
+                .max_mqueue_len(1_000)
+                .max_handshaking_limit(512)
+                .max_connections(10_000)
+                .handshake_timeout(Duration::from_secs(10))
+                .min_keepalive(5)
+                .max_keepalive(3_600)
+                .allow_zero_keepalive(false)
+                .session_expiry_interval(Duration::from_secs(300))
+                .max_session_expiry_interval(Duration::from_secs(3_600))
+                .message_expiry_interval(Duration::from_secs(120))
+                .max_subscriptions(16)
+                .max_qos_allowed(rmqtt::codec::types::QoS::AtLeastOnce)
+                .bind()
+                .with_context(|| format!("{bind}:{port} is not available"))?;
+            Ok(listener)
+        };
+        let first = listen("mqtt-v4", port_v4).context("MQTT 3.1.1 port (APP_MQTT__PORT_V4)")?;
+        let second = listen("mqtt-v5", port_v5).context("MQTT 5 port (APP_MQTT__PORT_V5)")?;
+        let (v4, v5) = (first.local_addr()?, second.local_addr()?);
+        let server =
+            MqttServer::new(scx.clone()).listener_by_id(first.tcp()?, 1).listener_by_id(second.tcp()?, 2).build();
         tokio::spawn(async move {
-            // The router pushes meters every second that saw traffic; the server's heartbeat
-            // makes sure that is every second or two.
-            while let Ok(batch) = meters.next().await {
-                for meter in batch {
-                    if let Meter::Router(_, router) = meter {
-                        monitor.set_connected_clients(u32::try_from(router.total_connections).ok());
-                    }
-                }
+            if let Err(e) = server.run().await {
+                tracing::error!(error = %e, "embedded MQTT broker stopped");
             }
         });
-        // rumqttd binds on its own threads and only logs a failure: make sure both answer.
-        for addr in [v4, v5] {
-            wait_listening(addr)
-                .with_context(|| format!("the embedded MQTT broker did not start listening on {addr}"))?;
-        }
-        tracing::info!(%v4, %v5, "embedded MQTT broker listening (3.1.1 and 5)");
+        registry.set_kicker(Box::new(Kicker(scx.clone())));
+        let counter = gate.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                monitor.set_connected_clients(u32::try_from(counter.connected.load(Ordering::Relaxed)).ok());
+            }
+        });
+        tracing::info!(%v4, %v5, "embedded MQTT broker listening (3.1.1 and 5, topic ACL from the device registry)");
         Ok(Self { v4, v5 })
     }
 }
 
-/// Checks that `port` is free on `bind` (rumqttd only logs a failed bind), resolving 0 to a
-/// free port. The listener is closed again before the broker binds.
-fn reserve(bind: IpAddr, port: u16) -> anyhow::Result<SocketAddr> {
-    let listener = TcpListener::bind((bind, port)).with_context(|| format!("{bind}:{port} is not available"))?;
-    Ok(listener.local_addr()?)
-}
+/// Disconnects a device whose key changed (the registry calls it).
+struct Kicker(ServerContext);
 
-/// Waits up to 5 s for `addr` to accept a TCP connection.
-fn wait_listening(addr: SocketAddr) -> anyhow::Result<()> {
-    let connect_to = if addr.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr };
-    let mut last = None;
-    for _ in 0..100 {
-        match std::net::TcpStream::connect_timeout(&connect_to, std::time::Duration::from_millis(200)) {
-            Ok(_) => return Ok(()),
-            Err(e) => last = Some(e),
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    Err(last.map_or_else(|| anyhow::anyhow!("no answer"), anyhow::Error::from))
-}
-
-fn config(v4: SocketAddr, v5: SocketAddr, registry: &Arc<crate::iot::Registry>) -> anyhow::Result<Config> {
-    let listener = |name: &str, listen: SocketAddr| {
-        let mut connections = ConnectionSettings {
-            connection_timeout_ms: 5_000,
-            max_payload_size: MAX_PAYLOAD_BYTES,
-            max_inflight_count: 100,
-            auth: None,
-            external_auth: None,
-            dynamic_filters: true,
-        };
-        // Every connection is checked against the device registry (from memory; misses are
-        // asked of the server's runtime, never on the broker's).
-        let registry = registry.clone();
-        connections.set_auth_handler(move |client_id: String, user: String, pass: String| {
-            let registry = registry.clone();
-            async move { registry.authenticate(&client_id, &user, &pass).await }
+impl crate::iot::registry::Kick for Kicker {
+    fn kick(&self, client_id: &str) {
+        let scx = self.0.clone();
+        let id = Id::from(scx.node.id(), ClientId::from(client_id.to_owned()));
+        tokio::spawn(async move {
+            let mut entry = scx.extends.shared().await.entry(id);
+            if entry.session().is_some() {
+                match entry.kick(true, true, true).await {
+                    Ok(_) => tracing::info!(client = %entry.id().client_id, "device disconnected: its key changed"),
+                    Err(e) => tracing::warn!(error = %e, "could not disconnect a device whose key changed"),
+                }
+            }
         });
-        (
-            name.to_owned(),
-            ServerSettings { name: name.to_owned(), listen, tls: None, next_connection_delay_ms: 1, connections },
-        )
-    };
-    // MetricSettings has private fields: serde is the only way to build it. rumqttd's timer
-    // needs both kinds configured.
-    let every_second: MetricSettings = serde_json::from_value(serde_json::json!({ "push_interval": 1 }))?;
-    let metrics = HashMap::from([(MetricType::Meters, every_second.clone()), (MetricType::Alerts, every_second)]);
-    Ok(Config {
-        id: 0,
-        // rumqttd's shipped defaults.
-        router: RouterConfig {
-            max_connections: 10_010,
-            max_outgoing_packet_count: 200,
-            max_segment_size: 100 * 1024 * 1024,
-            max_segment_count: 10,
-            custom_segment: None,
-            initialized_filters: None,
-            shared_subscriptions_strategy: Default::default(),
-        },
-        v4: Some(HashMap::from([listener("mqtt-v4", v4)])),
-        v5: Some(HashMap::from([listener("mqtt-v5", v5)])),
-        metrics: Some(metrics),
-        ..Default::default()
-    })
+    }
+}
+
+/// The broker's checks (one value shared by every hook type).
+struct Gate {
+    registry: Arc<Registry>,
+    per_ip: Mutex<HashMap<IpAddr, usize>>,
+    connected: AtomicUsize,
+}
+
+struct GateRef(Arc<Gate>);
+
+#[async_trait]
+impl Handler for GateRef {
+    async fn hook(&self, param: &Parameter, acc: Option<HookResult>) -> ReturnType {
+        let gate = &self.0;
+        match param {
+            Parameter::ClientAuthenticate(info) => {
+                let ip = info.ipaddress().map(|a| a.ip());
+                if ip.is_some_and(|ip| gate.connections_of(ip) >= MAX_CONNECTIONS_PER_IP) {
+                    tracing::debug!(?ip, "MQTT connection refused: too many from this address");
+                    return (false, Some(HookResult::AuthResult(AuthResult::NotAuthorized)));
+                }
+                let client_id = info.client_id().to_string();
+                let username = info.username().map(ToString::to_string).unwrap_or_default();
+                let password = info.password().map(|p| String::from_utf8_lossy(p).into_owned()).unwrap_or_default();
+                let access = if info.last_will().is_some() {
+                    // A will is published by the broker without an ACL check: none allowed.
+                    Access::Denied
+                } else {
+                    gate.registry.access(&client_id, &username, &password).await
+                };
+                let result = match access {
+                    Access::Server => AuthResult::Allow(true, None),
+                    Access::Device | Access::Service | Access::Observer => AuthResult::Allow(false, None),
+                    Access::Denied => {
+                        tracing::debug!(client = %client_id, user = %username, "MQTT connection refused");
+                        AuthResult::BadUsernameOrPassword
+                    }
+                };
+                (false, Some(HookResult::AuthResult(result)))
+            }
+            Parameter::ClientSubscribeCheckAcl(session, sub) => {
+                let who = gate.registry.known_access(&session.id.client_id, session.id.username.as_deref());
+                let ok =
+                    acl::may_subscribe(&who, &session.id.client_id, &sub.topic_filter, sub.opts.has_shared_group());
+                if !ok {
+                    tracing::debug!(client = %session.id.client_id, filter = %sub.topic_filter, "MQTT subscription refused");
+                }
+                let result = if ok {
+                    SubscribeAclResult::new_success(sub.opts.qos(), None)
+                } else {
+                    SubscribeAclResult::new_failure(SubscribeAckReason::NotAuthorized)
+                };
+                (false, Some(HookResult::SubscribeAclResult(result)))
+            }
+            Parameter::MessagePublishCheckAcl(session, publish) => {
+                let who = gate.registry.known_access(&session.id.client_id, session.id.username.as_deref());
+                let ok = acl::may_publish(&who, &session.id.client_id, &publish.topic, publish.retain);
+                let result = if ok {
+                    PublishAclResult::allow()
+                } else {
+                    tracing::debug!(client = %session.id.client_id, topic = %publish.topic, "MQTT publish refused");
+                    PublishAclResult::rejected(false, None)
+                };
+                (false, Some(HookResult::PublishAclResult(result)))
+            }
+            Parameter::ClientConnected(session) => {
+                gate.connected.fetch_add(1, Ordering::Relaxed);
+                if let Some(addr) = session.id.remote_addr {
+                    gate.add_connection(addr.ip(), 1);
+                }
+                (true, acc)
+            }
+            Parameter::ClientDisconnected(session, _) => {
+                let _ = gate.connected.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+                if let Some(addr) = session.id.remote_addr {
+                    gate.add_connection(addr.ip(), -1);
+                }
+                (true, acc)
+            }
+            _ => (true, acc),
+        }
+    }
+}
+
+impl Gate {
+    fn connections_of(&self, ip: IpAddr) -> usize {
+        self.per_ip.lock().map(|m| m.get(&ip).copied().unwrap_or(0)).unwrap_or(0)
+    }
+
+    fn add_connection(&self, ip: IpAddr, delta: isize) {
+        if let Ok(mut map) = self.per_ip.lock() {
+            let n = map.entry(ip).or_insert(0);
+            *n = n.saturating_add_signed(delta);
+            if *n == 0 {
+                map.remove(&ip);
+            }
+        }
+    }
+}
+
+/// `$share/<group>/...`: each message to one online member of the group, in turn (the servers'
+/// ingest links split the frames).
+struct RoundRobin(AtomicUsize);
+
+#[async_trait]
+impl SharedSubscription for RoundRobin {
+    fn is_supported(&self) -> bool {
+        true
+    }
+
+    async fn choice(
+        &self,
+        _scx: &ServerContext,
+        _group: &SharedGroup,
+        _publisher: &Id,
+        _topic: &TopicName,
+        members: &[(NodeId, ClientId, SubscriptionOptions, Option<Vec<SubscriptionIdentifier>>, Option<IsOnline>)],
+    ) -> Option<(usize, IsOnline)> {
+        if members.is_empty() {
+            return None;
+        }
+        let start = self.0.fetch_add(1, Ordering::Relaxed);
+        (0..members.len())
+            .map(|i| (start + i) % members.len())
+            .find(|&i| members[i].4.unwrap_or(false))
+            .map(|i| (i, true))
+            .or(Some((start % members.len(), false)))
+    }
 }

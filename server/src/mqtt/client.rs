@@ -17,8 +17,8 @@ use super::SYSTEM_TOPIC_PREFIX;
 /// Mosquitto's count of connected clients (published every `sys_interval`, 10 s by default).
 pub const SYS_CLIENTS_CONNECTED: &str = "$SYS/broker/clients/connected";
 
-/// How often this server announces itself. It also keeps rumqttd's meters flowing, which it
-/// only sends for seconds that saw a publish.
+/// How often this server announces itself (and measures the broker's latency by its own
+/// heartbeat's round trip).
 pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(2);
 
 /// Longest wait between reconnection attempts.

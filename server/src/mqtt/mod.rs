@@ -1,7 +1,8 @@
-//! MQTT: the embedded broker (rumqttd, started in-process unless `APP_MQTT__URL` names an
-//! external one) and the server's own client (rumqttc), which takes the same code path against
-//! either broker and feeds the system monitor.
+//! MQTT: the embedded broker (rmqtt, started in-process unless `APP_MQTT__URL` names an
+//! external one) with its access rules ([`acl`]), and the server's own client (rumqttc), which
+//! takes the same code path against either broker and feeds the system monitor.
 
+pub mod acl;
 pub mod broker;
 pub mod client;
 

@@ -19,7 +19,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
 use crate::fixtures::business_with_session;
-use crate::helpers::{TEST_MQTT_PASSWORD, TEST_MQTT_USER, TestApp};
+use crate::helpers::{OBSERVER_PASSWORD, OBSERVER_USER, TestApp};
 use crate::iot_ingest::{add_device, count, eventually};
 
 /// A TCP relay between the twin and the broker that can drop every connection and refuse new
@@ -63,7 +63,7 @@ impl Cable {
 /// Every uplink frame's sequence number, in the order the broker delivered them.
 async fn watch_uplink(port: u16, uid: &str, secret: Secret) -> (mpsc::UnboundedReceiver<u64>, Arc<AtomicBool>) {
     let mut opts = MqttOptions::new(format!("observer-{uid}"), "127.0.0.1", port);
-    opts.set_keep_alive(Duration::from_secs(5)).set_credentials(TEST_MQTT_USER, TEST_MQTT_PASSWORD);
+    opts.set_keep_alive(Duration::from_secs(5)).set_credentials(OBSERVER_USER, OBSERVER_PASSWORD);
     let (client, mut eventloop) = AsyncClient::new(opts, 100);
     let (tx, rx) = mpsc::unbounded_channel();
     let ready = Arc::new(AtomicBool::new(false));

@@ -43,7 +43,11 @@ impl TestApp {
             ("APP_MQTT__PORT_V4", "0".into()),
             ("APP_MQTT__PORT_V5", "0".into()),
             ("APP_DATABASE__POOL_SIZE", "4".into()),
-            ("APP_MQTT__EXTRA_USERS", format!("{TEST_MQTT_USER}:{TEST_MQTT_PASSWORD}")),
+            (
+                "APP_MQTT__EXTRA_USERS",
+                format!("{TEST_MQTT_USER}:{TEST_MQTT_PASSWORD},{OBSERVER_USER}:{OBSERVER_PASSWORD}"),
+            ),
+            ("APP_MQTT__OBSERVERS", OBSERVER_USER.to_owned()),
         ]);
         vars.extend(extra.iter().map(|(k, v)| (*k, v.replace("{test_db}", db.url()))));
         let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("config");
@@ -183,6 +187,10 @@ impl Drop for TestApp {
 pub const TEST_MQTT_USER: &str = "pruebas";
 /// Its password.
 pub const TEST_MQTT_PASSWORD: &str = "pruebas-clave";
+/// A service user that may also read devices' uplinks (`APP_MQTT__OBSERVERS`).
+pub const OBSERVER_USER: &str = "observador";
+/// Its password.
+pub const OBSERVER_PASSWORD: &str = "observador-clave";
 
 /// Publishes one message with an MQTT 3.1.1 client (as the test user) and waits for the
 /// broker's PUBACK.

@@ -13,6 +13,7 @@ mod iot_ingest;
 mod iot_quarantine;
 mod iot_rollups;
 mod mail_outbox;
+mod mqtt_hostile;
 mod system_status;
 mod tenancy_flows;
 mod tenancy_rls;

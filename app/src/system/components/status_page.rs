@@ -101,7 +101,7 @@ fn LiveStatus(initial: SystemStatus, filter: Option<String>) -> impl IntoView {
     let database = Signal::derive(move || summary.with(|s| s.database.clone()));
     let broker = Signal::derive(move || summary.with(|s| s.broker.clone()));
     let mode = move || match summary.with(|s| s.broker_mode) {
-        BrokerMode::Embedded => "Broker integrado (rumqttd)",
+        BrokerMode::Embedded => "Broker integrado (rmqtt)",
         BrokerMode::External => "Broker externo",
     };
     let clients = Signal::derive(move || {
