@@ -146,6 +146,24 @@ fn fill(value: &str, a: &A) -> String {
         .replace("{a_device}", &a.device)
 }
 
+/// A page's path with each `:param` replaced by A's id of that kind; the unknown parameter's
+/// name when there is one (a new page must teach the sweep its ids).
+fn page_path(route: &str, a: &A) -> Result<String, String> {
+    route
+        .split('/')
+        .map(|segment| {
+            // `:uid` or axum's `{uid}`.
+            let param = segment.strip_prefix(':').or_else(|| segment.strip_prefix('{').and_then(|p| p.strip_suffix('}')));
+            match param {
+                None => Ok(segment.to_owned()),
+                Some("uid") => Ok(a.device.clone()),
+                Some(other) => Err(other.to_owned()),
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(|segments| segments.join("/"))
+}
+
 /// A fresh session of B's owner (some probes log out or close sessions).
 async fn b_session(app: &TestApp, b: &Business) -> Session {
     let mut conn = app.owner_conn().await;
@@ -186,14 +204,25 @@ async fn sweep(app: TestApp) {
         }
     }
 
-    // Pages, rendered on the server with B's session.
+    // Pages, rendered on the server with B's session; parameters filled with A's ids.
+    let mut with_params = 0;
     for route in leptos_axum::generate_route_list(app::App) {
-        let path = route.path().to_owned();
+        let path = match page_path(route.path(), &a) {
+            Ok(path) => path,
+            Err(param) => {
+                failures.push(format!("page {} has a parameter the sweep cannot fill: {param}", route.path()));
+                continue;
+            }
+        };
+        with_params += usize::from(path != route.path());
         let body = app.get_as(&path, Some(&b_session(&app, &b).await)).await.text().await.unwrap();
         let leaked = leaks(&body, &a);
         if !leaked.is_empty() {
             failures.push(format!("page {path} leaked {leaked:?}"));
         }
+    }
+    if with_params == 0 {
+        failures.push("no page with a parameter was swept (/equipos/:uid at least)".into());
     }
     // Plain axum routes.
     for path in server::http::rest_paths() {
@@ -275,7 +304,9 @@ async fn sweep(app: TestApp) {
 /// The sweep's server, configured as in production (no development mailbox), optionally
 /// connected as a role that bypasses RLS.
 async fn sweep_app(bypass_rls: bool) -> TestApp {
-    let mut extra = vec![];
+    // The development mailbox is on: it holds A's mails (an invitation link), which B must not
+    // read through it either.
+    let mut extra = vec![("APP_MAIL__DEV_MAILBOX", "true")];
     if bypass_rls {
         // The test database's owner is a superuser: row-level security does not apply to it.
         extra.push(("APP_DATABASE__APP_URL", "{test_db}"));
