@@ -153,7 +153,8 @@ fn page_path(route: &str, a: &A) -> Result<String, String> {
         .split('/')
         .map(|segment| {
             // `:uid` or axum's `{uid}`.
-            let param = segment.strip_prefix(':').or_else(|| segment.strip_prefix('{').and_then(|p| p.strip_suffix('}')));
+            let param =
+                segment.strip_prefix(':').or_else(|| segment.strip_prefix('{').and_then(|p| p.strip_suffix('}')));
             match param {
                 None => Ok(segment.to_owned()),
                 Some("uid") => Ok(a.device.clone()),
