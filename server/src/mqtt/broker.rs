@@ -96,6 +96,9 @@ impl EmbeddedBroker {
             let listener = Builder::new()
                 .name(name)
                 .laddr(SocketAddr::new(bind, port))
+                // A server restarted right after a crash binds again at once (the old sockets
+                // linger in TIME_WAIT); never SO_REUSEPORT, which would let two servers share it.
+                .reuseaddr(Some(true))
                 .allow_anonymous(false)
                 .max_packet_size(MAX_PACKET_BYTES)
                 .max_inflight(NonZeroU16::new(16).context("inflight")?)
