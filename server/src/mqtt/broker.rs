@@ -74,6 +74,7 @@ impl EmbeddedBroker {
             .build()
             .await;
         *scx.extends.shared_subscription_mut().await = Box::new(RoundRobin(AtomicUsize::new(0)));
+        *scx.extends.fitter_mgr_mut().await = Box::new(Fitters(registry.clone()));
         let gate = Arc::new(Gate {
             registry: registry.clone(),
             per_ip: Mutex::new(HashMap::new()),
@@ -257,6 +258,54 @@ impl Gate {
                 map.remove(&ip);
             }
         }
+    }
+}
+
+/// Session limits: the listeners' for everyone, but the servers' own clients (the ingest link
+/// takes every node's frames) get a window and a queue sized for the whole ingest.
+struct Fitters(Arc<Registry>);
+
+/// QoS 1 messages in flight to one of the servers' clients.
+const SERVER_INFLIGHT: u16 = 2_000;
+/// Messages queued for one of the servers' clients (about 4 s of the ingest's ceiling).
+const SERVER_QUEUE: usize = 100_000;
+
+impl rmqtt::fitter::FitterManager for Fitters {
+    fn create(&self, info: Arc<rmqtt::types::ConnectInfo>, id: Id, cfg: rmqtt::types::ListenerConfig) -> rmqtt::types::FitterType {
+        let server = self.0.known_access(&info.client_id().to_string(), info.username().map(|u| &**u)) == Access::Server;
+        let default = rmqtt::fitter::DefaultFitter::new(info, id, cfg);
+        if server { Arc::new(ServerFitter(default)) } else { Arc::new(default) }
+    }
+}
+
+/// [`rmqtt::fitter::DefaultFitter`] with the servers' window and queue.
+struct ServerFitter(rmqtt::fitter::DefaultFitter);
+
+#[async_trait]
+impl rmqtt::fitter::Fitter for ServerFitter {
+    fn keep_alive(&self, keep_alive: &mut u16) -> rmqtt::Result<u16> {
+        self.0.keep_alive(keep_alive)
+    }
+    fn max_mqueue_len(&self) -> usize {
+        SERVER_QUEUE
+    }
+    fn mqueue_rate_limit(&self) -> (std::num::NonZeroU32, Duration) {
+        self.0.mqueue_rate_limit()
+    }
+    fn max_inflight(&self) -> NonZeroU16 {
+        NonZeroU16::new(SERVER_INFLIGHT).unwrap_or(NonZeroU16::MIN)
+    }
+    fn session_expiry_interval(&self, d: Option<&rmqtt::types::Disconnect>) -> Duration {
+        self.0.session_expiry_interval(d)
+    }
+    fn message_expiry_interval(&self, publish: &rmqtt::codec::types::Publish) -> Duration {
+        self.0.message_expiry_interval(publish)
+    }
+    fn max_client_topic_aliases(&self) -> u16 {
+        self.0.max_client_topic_aliases()
+    }
+    fn max_server_topic_aliases(&self) -> u16 {
+        self.0.max_server_topic_aliases()
     }
 }
 
