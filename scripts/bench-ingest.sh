@@ -32,7 +32,7 @@ ensure_roles "$PG_PORT" "$DB"
 export DATABASE_URL="postgres://mostrador_owner@127.0.0.1:$PG_PORT/$DB"
 export APP_MQTT__PORT_V4=${MOSTRADOR_BENCH_MQTT_V4:-18880} APP_MQTT__PORT_V5=${MOSTRADOR_BENCH_MQTT_V5:-18881}
 env -u APP_MQTT__URL -u APP_DATABASE__APP_URL APP_HTTP__ADDR="127.0.0.1:$HTTP_PORT" APP_DEMO__SEED=true \
-  APP_MQTT__TOPICS='mostrador/sistema/#' APP_DATABASE__POOL_SIZE=8 RUST_LOG=warn "$BIN" >"$LOG" 2>&1 &
+  APP_MQTT__TOPICS='mostrador/sistema/#' APP_DATABASE__POOL_SIZE=8 RUST_LOG=${BENCH_LOG:-warn} "$BIN" >"$LOG" 2>&1 &
 server_pid=$!
 wait_for_http "http://127.0.0.1:$HTTP_PORT/health" 60 || { tail -30 "$LOG"; exit 1; }
 echo "target/release/mostrador simulate --devices 200 --rate $RATE --duration $SECONDS_RUN --drain-timeout 90"

@@ -1,8 +1,9 @@
 //! The ingest's own MQTT connection: subscribes to every node's uplink topic (a shared
 //! subscription, so with several servers on one broker each frame goes to one of them) and
-//! hands each frame to the worker that owns its device, never waiting for one: a worker whose
-//! queue is full (its database writes stall) loses the frame, which is not acknowledged, so its
-//! node keeps it and sends it again; the other workers' devices keep flowing. Downlinks (acknowledgements, commands)
+//! hands each frame to the worker that owns its device. A worker whose queue is full holds the
+//! link for at most [`WORKER_WAIT`] (back-pressure); past that the frame is left
+//! unacknowledged (its node keeps it and sends it again), so a stuck worker never stalls the
+//! other workers' devices. Downlinks (acknowledgements, commands)
 //! go out through [`Downlinks`], a handle on the same connection. The event loop runs alone in
 //! its task: `EventLoop::poll` is never raced against anything but shutdown, because dropping
 //! it half-way through a (re)connection drops the connection.
@@ -23,6 +24,11 @@ use crate::mqtt::ClientTarget;
 pub const UPLINK_FILTER: &str = "mostrador/n/+/up";
 /// Shared-subscription group of the servers' ingest.
 pub const SHARE_GROUP: &str = "mostrador-ingest";
+/// How long the link waits for a worker whose queue is full before it drops the frame (the
+/// node resends it): long enough to ride out a slow commit, short enough that one stuck worker
+/// cannot stall every other worker's devices.
+pub const WORKER_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Downlinks waiting to go out; beyond this they are dropped (and counted): a node that misses
 /// an acknowledgement sends its frames again, a command is resent by its job.
 pub const DOWNLINK_QUEUE: usize = 20_000;
@@ -94,14 +100,19 @@ impl Link {
                 Ok(Event::Incoming(Packet::Publish(p))) => {
                     let worker = &workers[worker_for(&p.topic, workers.len())];
                     let frame = RawFrame { topic: p.topic, payload: p.payload, received_at: chrono::Utc::now() };
-                    match worker.try_send(frame) {
+                    // A busy worker holds the link for a moment (back-pressure through the broker,
+                    // which keeps the nodes from resending); a stuck one never holds it longer.
+                    let sent = tokio::select! {
+                        () = shutdown.cancelled() => break,
+                        sent = worker.send_timeout(frame, WORKER_WAIT) => sent,
+                    };
+                    match sent {
                         Ok(()) => {}
-                        // The node's own buffer is the back-pressure: it resends what was not
-                        // acknowledged, and only this worker's devices wait.
-                        Err(mpsc::error::TrySendError::Full(_)) => {
+                        // Not acknowledged: its node keeps it and sends it again.
+                        Err(mpsc::error::SendTimeoutError::Timeout(_)) => {
                             stats.queue_full.fetch_add(1, Ordering::Relaxed);
                         }
-                        Err(mpsc::error::TrySendError::Closed(_)) => break,
+                        Err(mpsc::error::SendTimeoutError::Closed(_)) => break,
                     }
                 }
                 Ok(_) => {}

@@ -8,7 +8,7 @@
 //!
 //! Limits: packets of at most [`MAX_PACKET_BYTES`] (a larger one disconnects its sender only;
 //! the server's clients accept more), 16 QoS 1 messages in flight and 1 000 queued per
-//! session, at most [`MAX_CONNECTIONS_PER_IP`] connections per address (checked at CONNECT), no
+//! session (2 000 and 100 000 for the servers' own clients, which take every node's frames), at most [`MAX_CONNECTIONS_PER_IP`] connections per address (checked at CONNECT), no
 //! retained store, no Last Will. rmqtt logs through `log` (bridged into `tracing`); ordinary
 //! client behaviour is logged at INFO or DEBUG.
 
@@ -271,8 +271,14 @@ const SERVER_INFLIGHT: u16 = 2_000;
 const SERVER_QUEUE: usize = 100_000;
 
 impl rmqtt::fitter::FitterManager for Fitters {
-    fn create(&self, info: Arc<rmqtt::types::ConnectInfo>, id: Id, cfg: rmqtt::types::ListenerConfig) -> rmqtt::types::FitterType {
-        let server = self.0.known_access(&info.client_id().to_string(), info.username().map(|u| &**u)) == Access::Server;
+    fn create(
+        &self,
+        info: Arc<rmqtt::types::ConnectInfo>,
+        id: Id,
+        cfg: rmqtt::types::ListenerConfig,
+    ) -> rmqtt::types::FitterType {
+        let server =
+            self.0.known_access(&info.client_id().to_string(), info.username().map(|u| &**u)) == Access::Server;
         let default = rmqtt::fitter::DefaultFitter::new(info, id, cfg);
         if server { Arc::new(ServerFitter(default)) } else { Arc::new(default) }
     }
