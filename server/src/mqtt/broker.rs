@@ -277,8 +277,7 @@ impl rmqtt::fitter::FitterManager for Fitters {
         id: Id,
         cfg: rmqtt::types::ListenerConfig,
     ) -> rmqtt::types::FitterType {
-        let server =
-            self.0.known_access(&info.client_id().to_string(), info.username().map(|u| &**u)) == Access::Server;
+        let server = self.0.known_access(info.client_id().as_ref(), info.username().map(|u| &**u)) == Access::Server;
         let default = rmqtt::fitter::DefaultFitter::new(info, id, cfg);
         if server { Arc::new(ServerFitter(default)) } else { Arc::new(default) }
     }
