@@ -187,27 +187,28 @@ async fn write(
     stats: &IngestStats,
 ) -> Result<BatchOutcome, WriteError> {
     let mut conn = pool.get().await.map_err(|e| WriteError::Pool(e.to_string()))?;
-    write_isolating(&mut conn, batches.to_vec(), settings.limits(Utc::now()), stats).await
+    write_isolating(&mut conn, batches, settings.limits(Utc::now()), stats).await
 }
 
 /// Writes `batches`; when PostgreSQL refuses them for their data, writes each half on its own
 /// (earlier frames first, so each device's order holds), down to single frames, which are then
-/// written as refused: kept in the quarantine with PostgreSQL's reason and acknowledged.
+/// written as refused: kept in the quarantine with PostgreSQL's reason and acknowledged. Only
+/// a refused batch is copied (to split it); the usual path writes `batches` as they are.
 fn write_isolating<'a>(
     conn: &'a mut diesel_async::AsyncPgConnection,
-    batches: Vec<DeviceBatch>,
+    batches: &'a [DeviceBatch],
     limits: TimeLimits,
     stats: &'a IngestStats,
 ) -> std::pin::Pin<Box<dyn Future<Output = Result<BatchOutcome, WriteError>> + Send + 'a>> {
     Box::pin(async move {
-        let error = match write_batch(conn, &batches, limits).await {
+        let error = match write_batch(conn, batches, limits).await {
             Ok(outcome) => return Ok(outcome),
             Err(e) if is_permanent(&e) => e,
             Err(e) => return Err(WriteError::Transient(e)),
         };
         let frames: usize = batches.iter().map(|b| b.frames.len()).sum();
         if frames <= 1 {
-            let mut batches = batches;
+            let mut batches = batches.to_vec();
             let reason = format!("la base de datos rechazó el mensaje: {}", database_message(&error));
             tracing::warn!(error = %error, "a frame PostgreSQL refuses is kept in the quarantine");
             let mut any = false;
@@ -224,18 +225,19 @@ fn write_isolating<'a>(
             return write_batch(conn, &batches, limits).await.map_err(WriteError::Transient);
         }
         let (first, second) = split(batches, frames / 2);
-        let mut outcome = write_isolating(conn, first, limits, stats).await?;
-        outcome.merge(write_isolating(conn, second, limits, stats).await?);
+        let mut outcome = write_isolating(conn, &first, limits, stats).await?;
+        outcome.merge(write_isolating(conn, &second, limits, stats).await?);
         Ok(outcome)
     })
 }
 
 /// Splits `batches` after their first `at` frames (in order: device after device, as written).
 /// A device's refusal counters stay with its first part.
-fn split(batches: Vec<DeviceBatch>, at: usize) -> (Vec<DeviceBatch>, Vec<DeviceBatch>) {
+fn split(batches: &[DeviceBatch], at: usize) -> (Vec<DeviceBatch>, Vec<DeviceBatch>) {
     let (mut first, mut second) = (Vec::new(), Vec::new());
     let mut left = at;
-    for mut batch in batches {
+    for batch in batches {
+        let mut batch = batch.clone();
         if left == 0 {
             second.push(batch);
         } else if batch.frames.len() <= left {

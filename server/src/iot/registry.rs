@@ -4,7 +4,8 @@
 //! commits, on any server), and asked of the database on a miss (a device added a second ago).
 //! The broker's hooks only read the map, and hand misses to one task through a channel, so a
 //! flood of unknown ids costs one query per id per [`NEGATIVE_TTL`], never a connection each.
-//! A device whose key changes is disconnected from the embedded broker at once ([`Kick`]).
+//! A device whose key changed is disconnected from the embedded broker as soon as a refresh
+//! sees the change ([`Kick`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

@@ -465,17 +465,8 @@ async fn owners_never_see_what_their_members_do_in_other_businesses() {
     let mut conn = app.owner_conn().await;
     let member = fixtures::account(&mut conn, "mozo@nocturno.com.ar", false).await;
     fixtures::member(&mut conn, other.tenant_id, &member, Role::Cashier).await;
-    // The member signs in, which lands in the bar, from an address of the bar's.
-    let res = app
-        .http
-        .post(app.url("/api/tenancy/log_in"))
-        .header("origin", app.origin())
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(crate::helpers::serde_urlencoded_pairs(&[("email", "mozo@nocturno.com.ar"), ("password", PASSWORD)]))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    // The member signs in, which lands in the bar.
+    assert_eq!(log_in(&app, "mozo@nocturno.com.ar", PASSWORD).await.status(), 200);
     // Later the same account joins a bakery, and works there.
     let (bakery, owner) = fixtures::business_with_session(&app, "Panadería Luna", "luna@panaderia.com.ar").await;
     fixtures::member(&mut conn, bakery.tenant_id, &member, Role::Cashier).await;

@@ -200,7 +200,7 @@ pub async fn mark_succeeded(conn: &mut AsyncPgConnection, id: i64) -> QueryResul
 /// Marks a login attempt successful and forgives the account's earlier failures (a person who
 /// got in is not locked out by their typos); the address' failures still count.
 pub async fn succeeded(conn: &mut AsyncPgConnection, id: i64, email: &str) -> QueryResult<()> {
-    diesel::update(login_attempts::table.find(id)).set(login_attempts::succeeded.eq(true)).execute(conn).await?;
+    mark_succeeded(conn, id).await?;
     forgive_account(conn, email).await
 }
 
