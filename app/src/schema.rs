@@ -245,6 +245,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    sign_up_requests (token_hash) {
+        token_hash -> Text,
+        email -> Text,
+        password_hash -> Text,
+        display_name -> Text,
+        business_name -> Text,
+        rubro -> Text,
+        cuit -> Text,
+        iva_condition -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     tenants (id) {
         id -> Int8,
         name -> Text,
@@ -304,6 +320,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reading_rollup_progress,
     server_instances,
     sessions,
+    sign_up_requests,
     tenants,
     users,
 );

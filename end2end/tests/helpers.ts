@@ -82,7 +82,7 @@ export async function mailLink(page: Page, to: string, pathPrefix: string): Prom
 }
 
 /** Fills the sign-up form and submits it. */
-export async function signUp(page: Page, opts: { email: string; business: string; name?: string; rubro?: string; cuit?: string }) {
+export async function fillSignUp(page: Page, opts: { email: string; business: string; name?: string; rubro?: string; cuit?: string }) {
   await page.goto('/registro');
   await waitHydrated(page);
   await page.getByLabel('Tu nombre').fill(opts.name ?? 'Ana Pérez');
@@ -92,4 +92,21 @@ export async function signUp(page: Page, opts: { email: string; business: string
   await page.getByLabel('Rubro').selectOption(opts.rubro ?? 'carniceria_panaderia');
   await page.getByLabel('CUIT (opcional)').fill(opts.cuit ?? '');
   await page.getByRole('button', { name: 'Crear cuenta' }).click();
+}
+
+/** After the sign-up form: the "check your mail" page, then the mailed link activates the account. */
+export async function confirmSignUp(page: Page, email: string) {
+  await expect(page).toHaveURL(/\/registro\/enviado$/);
+  await expect(page.getByTestId('sign-up-sent')).toBeVisible();
+  const link = await mailLink(page, email, '/confirmar-alta?token=');
+  await page.goto(link);
+  await waitHydrated(page);
+  await page.getByRole('button', { name: 'Activar mi cuenta' }).click();
+  await expect(page).toHaveURL(/\/negocio$/);
+}
+
+/** Signs up a new business and activates it from the mailed link; ends on `/negocio`. */
+export async function signUp(page: Page, opts: { email: string; business: string; name?: string; rubro?: string; cuit?: string }) {
+  await fillSignUp(page, opts);
+  await confirmSignUp(page, opts.email);
 }

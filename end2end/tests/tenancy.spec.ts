@@ -1,7 +1,7 @@
 // Accounts, businesses, roles: sign up, invite a cashier, password reset through the logged
 // mail, forms that keep what was typed, and two businesses that never meet.
 import { test, expect } from '@playwright/test';
-import { DEMO_PASSWORD, OPERATOR, hasJs, login, logout, mailLink, signUp, unique, waitHydrated } from './helpers';
+import { DEMO_PASSWORD, OPERATOR, confirmSignUp, fillSignUp, hasJs, login, logout, mailLink, signUp, unique, waitHydrated } from './helpers';
 
 test('sign up, invite a cashier, and the cashier cannot open the members page', async ({ page }, testInfo) => {
   test.skip(!hasJs(testInfo), 'the forms answer in place with JavaScript; no-JS sign-in is covered below');
@@ -45,7 +45,7 @@ test('sign up, invite a cashier, and the cashier cannot open the members page', 
 test('a refused field shows its reason next to it and nothing typed is lost', async ({ page }, testInfo) => {
   test.skip(!hasJs(testInfo), 'in-place errors need JavaScript');
   const email = `${unique('x')}@tienda.com.ar`;
-  await signUp(page, { email, business: 'Tienda Norte', cuit: '20-12345678-5', rubro: 'tienda_ropa' });
+  await fillSignUp(page, { email, business: 'Tienda Norte', cuit: '20-12345678-5', rubro: 'tienda_ropa' });
   await expect(page.getByTestId('error-cuit')).toContainText('dígito verificador');
   await expect(page.getByLabel('CUIT (opcional)')).toHaveAttribute('aria-invalid', 'true');
   await expect(page.getByLabel('Correo electrónico')).toHaveValue(email);
@@ -55,7 +55,20 @@ test('a refused field shows its reason next to it and nothing typed is lost', as
   // Fixing it is enough.
   await page.getByLabel('CUIT (opcional)').fill('20-12345678-6');
   await page.getByRole('button', { name: 'Crear cuenta' }).click();
-  await expect(page).toHaveURL(/\/negocio$/);
+  await confirmSignUp(page, email);
+  await expect(page.getByTestId('business-name')).toHaveText('Tienda Norte');
+});
+
+test('signing up with an address that has an account says nothing on screen and mails its owner', async ({ page }) => {
+  // Works without JavaScript too: the form posts and the server answers with the same page.
+  const email = `${unique('y')}@tienda.com.ar`;
+  await signUp(page, { email, business: `Tienda ${unique('t')}` });
+  await logout(page);
+  await fillSignUp(page, { email, business: 'Otra tienda' });
+  await expect(page).toHaveURL(/\/registro\/enviado$/);
+  await expect(page.getByTestId('sign-up-sent')).toBeVisible();
+  const link = await mailLink(page, email, '/ingresar');
+  expect(link).toBe('/ingresar');
 });
 
 test('unknown account and wrong password get the same message, next to the password', async ({ page }, testInfo) => {

@@ -17,8 +17,8 @@ pub use not_found_page::NotFoundPage;
 use crate::iot::components::{DevicePage, DevicesPage};
 use crate::system::components::SystemStatusPage;
 use crate::tenancy::components::{
-    AccountPage, AuditPage, BusinessPage, DevMailPage, ForgotPasswordPage, InvitationPage, LoginPage, MembersPage,
-    OperatorPage, ResetPasswordPage, SignUpPage, VerifyEmailPage,
+    AccountPage, AuditPage, BusinessPage, ConfirmSignUpPage, DevMailPage, ForgotPasswordPage, InvitationPage, LoginPage, MembersPage,
+    OperatorPage, ResetPasswordPage, SignUpPage, SignUpSentPage, VerifyEmailPage,
 };
 
 /// The Content-Security-Policy nonce of one response. The server's security middleware puts it
@@ -89,6 +89,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("sistema") view=SystemStatusPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("ingresar") view=LoginPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("registro") view=SignUpPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("registro"), StaticSegment("enviado")) view=SignUpSentPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("confirmar-alta") view=ConfirmSignUpPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("recuperar-contrasena") view=ForgotPasswordPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("restablecer-contrasena") view=ResetPasswordPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("verificar-correo") view=VerifyEmailPage ssr=SsrMode::Async />

@@ -11,6 +11,32 @@ pub fn verify_email(name: &str, link: &str) -> (String, String) {
     )
 }
 
+/// Subject and body of the mail that finishes a sign-up.
+pub fn confirm_sign_up(name: &str, business: &str, link: &str) -> (String, String) {
+    (
+        "Terminá de crear tu cuenta en Mostrador".into(),
+        format!(
+            "Hola {name}:\n\nPara terminar de crear la cuenta de {business} en Mostrador abrí este enlace \
+             (vale 3 días y sirve una sola vez):\n\n{link}\n\n\
+             Si no fuiste vos, ignorá este mensaje: no se crea nada sin este enlace.\n\nMostrador"
+        ),
+    )
+}
+
+/// Subject and body of the mail sent when someone signs up with an address that already has an
+/// account (the form answers the same, so it never tells a stranger who has an account).
+pub fn account_exists(name: &str, login_link: &str, reset_link: &str) -> (String, String) {
+    (
+        "Ya tenés una cuenta en Mostrador".into(),
+        format!(
+            "Hola {name}:\n\nAlguien quiso crear una cuenta nueva en Mostrador con este correo, pero ya tenés \
+             una. Para entrar:\n\n{login_link}\n\nSi no recordás la contraseña, restablecela acá:\n\n\
+             {reset_link}\n\nPara sumar otro negocio, entrá y usá «Agregar otro negocio» en «Mi cuenta».\n\n\
+             Si no fuiste vos, ignorá este mensaje: tu cuenta sigue igual.\n\nMostrador"
+        ),
+    )
+}
+
 /// Subject and body of the password reset mail.
 pub fn reset_password(name: &str, link: &str) -> (String, String) {
     (

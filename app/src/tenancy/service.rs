@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::tenancy::auth::{self, RequestMeta, SessionUser, TenantScope};
 use crate::tenancy::db::{
     self, audit, email_tokens, email_tokens::Purpose, invitations, login_attempts, mail, memberships, sessions,
-    tenants, users,
+    sign_up_requests, tenants, users,
 };
 
 /// What a sign-up form sends.
@@ -62,45 +62,85 @@ fn check_sign_up(form: &SignUp) -> Result<CheckedSignUp, AppError> {
     Ok(CheckedSignUp { email, display_name: display_name.to_owned(), business })
 }
 
-/// Creates the account, its business (owner) and a session; queues the verification mail.
-/// Returns the session token for the cookie.
-pub async fn sign_up(conn: &mut AsyncPgConnection, form: SignUp, meta: &RequestMeta) -> Result<String, AppError> {
+/// Takes a sign-up: mails the address a link that finishes it ([`confirm_sign_up`]), or, when the
+/// address already has an account, a mail that says so. The answer, and the work done (one
+/// password hash, one mail), are the same either way, so the form never tells a stranger who has
+/// an account; nothing is created until the address is proven.
+pub async fn sign_up(conn: &mut AsyncPgConnection, form: SignUp, meta: &RequestMeta) -> Result<(), AppError> {
     let checked = check_sign_up(&form)?;
     within_limits(conn, login_attempts::Kind::SignUp, &checked.email, meta, "email").await?;
     let hash = auth::hash_password(form.password).await?;
     let token = auth::new_token();
-    let verify = auth::new_token();
     conn.transaction(async |conn| {
+        if let Some(user) = users::User::by_email(conn, &checked.email).await? {
+            let (subject, body) = super::mails::account_exists(
+                &user.display_name,
+                &format!("{}/ingresar", meta.site_url),
+                &format!("{}/recuperar-contrasena", meta.site_url),
+            );
+            mail::enqueue(conn, &user.email, &subject, &body).await?;
+            return Ok(());
+        }
+        let business = &checked.business;
+        let request = sign_up_requests::SignUpRequest {
+            email: checked.email.clone(),
+            password_hash: hash,
+            display_name: checked.display_name.clone(),
+            business_name: business.name.clone(),
+            rubro: business.rubro.code().to_owned(),
+            cuit: business.cuit.clone().unwrap_or_default(),
+            iva_condition: business.iva.code().to_owned(),
+        };
+        sign_up_requests::insert(conn, &auth::token_hash(&token), &request).await?;
+        let (subject, body) = super::mails::confirm_sign_up(
+            &checked.display_name,
+            &business.name,
+            &format!("{}/confirmar-alta?token={token}", meta.site_url),
+        );
+        mail::enqueue(conn, &checked.email, &subject, &body).await?;
+        Ok::<_, AppError>(())
+    })
+    .await
+}
+
+/// Finishes a sign-up from its mailed link: creates the account (its address proven), the
+/// business with it as owner, and a session. Returns the session token for the cookie.
+pub async fn confirm_sign_up(conn: &mut AsyncPgConnection, token: &str, meta: &RequestMeta) -> Result<String, AppError> {
+    let hash_of_link = auth::token_hash(token.trim());
+    let session = auth::new_token();
+    conn.transaction(async |conn| {
+        let request = sign_up_requests::consume(conn, &hash_of_link).await?.ok_or_else(|| {
+            AppError::invalid("token", "El enlace no es válido, ya se usó o venció. Volvé a crear la cuenta.")
+        })?;
+        let business = check_business(&request.business_name, &request.rubro, &request.cuit, &request.iva_condition)?;
         let user = users::User::create(
             conn,
             &users::NewUser {
-                email: &checked.email,
-                password_hash: &hash,
-                display_name: &checked.display_name,
+                email: &request.email,
+                password_hash: &request.password_hash,
+                display_name: &request.display_name,
                 is_operator: false,
             },
         )
         .await
         .map_err(|e| {
+            // Whoever holds the link owns the address, so saying so tells nobody else anything.
             if db::is_unique_violation(&e, "users_email_key") {
-                AppError::invalid(
-                    "email",
-                    "Ya hay una cuenta con ese correo. Iniciá sesión o restablecé la contraseña.",
-                )
+                AppError::invalid("token", "Ya hay una cuenta con este correo. Ingresá o restablecé la contraseña.")
             } else {
                 AppError::from(e)
             }
         })?;
-        let scope = create_business(conn, &checked.business, &checked.display_name, user.id).await?;
-        audit::record(conn, &scope, "business_created", &checked.business.name, &meta.ip).await?;
-        sessions::create(conn, &auth::token_hash(&token), user.id, Some(scope.tenant_id()), &meta.ip, &meta.user_agent)
+        users::User::mark_verified(conn, user.id).await?;
+        let scope = create_business(conn, &business, &request.display_name, user.id).await?;
+        audit::record(conn, &scope, "business_created", &business.name, &meta.ip).await?;
+        sessions::create(conn, &auth::token_hash(&session), user.id, Some(scope.tenant_id()), &meta.ip, &meta.user_agent)
             .await?;
         audit::record_account(conn, user.id, Some(scope.tenant_id()), "login", "alta de cuenta", &meta.ip).await?;
-        queue_verification(conn, &user, &verify, meta).await?;
         Ok::<_, AppError>(())
     })
     .await?;
-    Ok(token)
+    Ok(session)
 }
 
 /// Inserts the business under a free slug and its owner membership (shown as `owner_name`);

@@ -56,10 +56,32 @@ fn invalid(body: &serde_json::Value) -> (&str, &str) {
     (body["Invalid"]["field"].as_str().unwrap_or_default(), body["Invalid"]["reason"].as_str().unwrap_or_default())
 }
 
+/// Signs up and follows the mailed link: the new owner's session.
+async fn sign_up_and_confirm(app: &TestApp, email: &str, business: &str) -> (Session, reqwest::Response) {
+    let res = sign_up(app, email, business).await;
+    assert_eq!(res.status(), 200, "{:?}", res.headers());
+    let (_, token) = last_mail_token(app, &email.trim().to_lowercase()).await;
+    let res = app.call("/api/tenancy/confirm_sign_up", &[("token", &token)], None).await;
+    assert_eq!(res.status(), 200, "{:?}", res.headers());
+    (Session::from_response(&res).expect("a session"), res)
+}
+
+async fn count_users(app: &TestApp, email: &str) -> i64 {
+    use app::schema::users::dsl as u;
+    u::users.filter(u::email.eq(email)).count().get_result(&mut app.owner_conn().await).await.unwrap()
+}
+
 #[tokio::test]
-async fn sign_up_creates_the_business_its_owner_and_a_secure_session() {
+async fn sign_up_creates_the_business_its_owner_and_a_secure_session_from_the_mailed_link() {
     let app = TestApp::spawn().await;
     let res = sign_up(&app, " Ana@Carniceria.com.AR ", "Carnicería Don Pepe").await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("set-cookie").is_none(), "no session before the address is proven");
+    assert_eq!(count_users(&app, "ana@carniceria.com.ar").await, 0, "nothing is created before the link");
+    let (body, token) = last_mail_token(&app, "ana@carniceria.com.ar").await;
+    assert!(body.contains("/confirmar-alta?token=") && body.contains("Carnicería Don Pepe"), "{body}");
+
+    let res = app.call("/api/tenancy/confirm_sign_up", &[("token", &token)], None).await;
     assert_eq!(res.status(), 200, "{:?}", res.headers());
     let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
@@ -68,7 +90,7 @@ async fn sign_up_creates_the_business_its_owner_and_a_secure_session() {
 
     let v = viewer(&app, &session).await.expect("signed in");
     assert_eq!(v.email, "ana@carniceria.com.ar");
-    assert!(!v.email_verified);
+    assert!(v.email_verified, "following the mailed link proved the address");
     let current = v.current.expect("a business");
     assert_eq!(current.name, "Carnicería Don Pepe");
     assert_eq!(current.role, Role::Owner);
@@ -80,22 +102,59 @@ async fn sign_up_creates_the_business_its_owner_and_a_secure_session() {
     assert_eq!(business.time_zone, "America/Argentina/Buenos_Aires");
     assert_eq!(business.currency, "ARS");
 
-    // The confirmation link was queued and works once.
-    let (_, token) = last_mail_token(&app, "ana@carniceria.com.ar").await;
-    assert_eq!(app.call("/api/tenancy/verify_email", &[("token", &token)], None).await.status(), 200);
-    assert!(viewer(&app, &session).await.unwrap().email_verified);
-    assert_eq!(app.call("/api/tenancy/verify_email", &[("token", &token)], None).await.status(), 422);
+    // The link works once.
+    let again = app.call("/api/tenancy/confirm_sign_up", &[("token", &token)], None).await;
+    assert_eq!(again.status(), 422);
+    let body: serde_json::Value = again.json().await.unwrap();
+    assert_eq!(invalid(&body).0, "token");
+    assert_eq!(count_users(&app, "ana@carniceria.com.ar").await, 1);
 
-    // Same slug again gets a suffix; same email is refused next to the email field.
-    let again = sign_up(&app, "otra@carniceria.com.ar", "Carnicería Don Pepe").await;
-    let s2 = Session::from_response(&again).unwrap();
+    // Same slug again gets a suffix.
+    let (s2, _) = sign_up_and_confirm(&app, "otra@carniceria.com.ar", "Carnicería Don Pepe").await;
     let b2: shared::tenancy::dto::BusinessSettings =
         app.call("/api/tenancy/get_business", &[], Some(&s2)).await.json().await.unwrap();
     assert_eq!(b2.slug, "carniceria-don-pepe-2");
-    let dup = sign_up(&app, "ana@carniceria.com.ar", "Otro").await;
-    assert_eq!(dup.status(), 422);
-    let body: serde_json::Value = dup.json().await.unwrap();
-    assert_eq!(invalid(&body).0, "email");
+}
+
+#[tokio::test]
+async fn sign_up_never_tells_whether_an_address_has_an_account() {
+    let app = TestApp::spawn().await;
+    sign_up_and_confirm(&app, "ana@carniceria.com.ar", "Carnicería Don Pepe").await;
+    let answer = |res: reqwest::Response| async move {
+        let status = res.status();
+        let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_owned());
+        let cookie = res.headers().get("set-cookie").is_some();
+        (status, location, cookie, res.text().await.unwrap())
+    };
+    let taken = answer(sign_up(&app, "ana@carniceria.com.ar", "Otro").await).await;
+    let free = answer(sign_up(&app, "nadie@carniceria.com.ar", "Otro").await).await;
+    assert_eq!(taken, free, "the same answer for a taken and a free address");
+    assert!(!taken.3.contains("cuenta"), "{}", taken.3);
+
+    // The owner of the taken address is told, with the ways in; the account is unchanged.
+    let (subject, body): (String, String) = {
+        use app::schema::mail_outbox::dsl as m;
+        m::mail_outbox
+            .filter(m::to_address.eq("ana@carniceria.com.ar"))
+            .order(m::id.desc())
+            .select((m::subject, m::body_text))
+            .first(&mut app.owner_conn().await)
+            .await
+            .unwrap()
+    };
+    assert_eq!(subject, "Ya tenés una cuenta en Mostrador");
+    assert!(body.contains("/ingresar") && body.contains("/recuperar-contrasena") && !body.contains("token="), "{body}");
+    assert_eq!(count_users(&app, "ana@carniceria.com.ar").await, 1);
+    assert_eq!(log_in(&app, "ana@carniceria.com.ar", "una frase bastante larga").await.status(), 200);
+
+    // Two sign-ups for one free address: the first link used ends the other.
+    sign_up(&app, "doble@carniceria.com.ar", "Primero").await;
+    let (_, first) = last_mail_token(&app, "doble@carniceria.com.ar").await;
+    sign_up(&app, "doble@carniceria.com.ar", "Segundo").await;
+    let (_, second) = last_mail_token(&app, "doble@carniceria.com.ar").await;
+    assert_eq!(app.call("/api/tenancy/confirm_sign_up", &[("token", &second)], None).await.status(), 200);
+    assert_eq!(app.call("/api/tenancy/confirm_sign_up", &[("token", &first)], None).await.status(), 422);
+    assert_eq!(count_users(&app, "doble@carniceria.com.ar").await, 1);
 }
 
 #[tokio::test]
@@ -556,9 +615,7 @@ async fn long_names_still_get_unique_slugs() {
     let app = TestApp::spawn().await;
     let name = "Panadería y Confitería ".repeat(5);
     for i in 0..3 {
-        let res = sign_up(&app, &format!("largo{i}@panaderia.com.ar"), &name).await;
-        assert_eq!(res.status(), 200, "{i}");
-        let s = Session::from_response(&res).unwrap();
+        let (s, _) = sign_up_and_confirm(&app, &format!("largo{i}@panaderia.com.ar"), &name).await;
         let b: shared::tenancy::dto::BusinessSettings =
             app.call("/api/tenancy/get_business", &[], Some(&s)).await.json().await.unwrap();
         assert!(b.slug.len() <= 60 && b.slug.starts_with("panaderia-y-confiteria"), "{}", b.slug);

@@ -1,4 +1,4 @@
-//! Sign up, log in and out, email confirmation, password reset and change, who am I.
+//! Sign up (and finish it from the mailed link), log in and out, email confirmation, password reset and change, who am I.
 
 use leptos::prelude::*;
 use shared::tenancy::dto::Viewer;
@@ -44,7 +44,8 @@ pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
     }))
 }
 
-/// Creates an account and its business, signs in and goes to the business' page.
+/// Takes a sign-up and mails the link that finishes it; goes to the "check your mail" page,
+/// whether or not the address already has an account.
 #[server(prefix = "/api/tenancy", endpoint = "sign_up")]
 pub async fn sign_up(
     email: String,
@@ -59,8 +60,19 @@ pub async fn sign_up(
     let meta = auth::request_meta();
     let mut conn = crate::db::conn().await?;
     let form = service::SignUp { email, password, display_name, business_name, rubro, cuit, iva_condition };
-    let token = service::sign_up(&mut conn, form, &meta).await?;
-    auth::set_session_cookie(&token);
+    service::sign_up(&mut conn, form, &meta).await?;
+    leptos_axum::redirect("/registro/enviado");
+    Ok(())
+}
+
+/// Finishes a sign-up from its mailed link: creates the account and its business, signs in and
+/// goes to the business' page.
+#[server(prefix = "/api/tenancy", endpoint = "confirm_sign_up")]
+pub async fn confirm_sign_up(token: String) -> Result<(), AppError> {
+    use crate::tenancy::{auth, service};
+    let mut conn = crate::db::conn().await?;
+    let session = service::confirm_sign_up(&mut conn, &token, &auth::request_meta()).await?;
+    auth::set_session_cookie(&session);
     leptos_axum::redirect("/negocio");
     Ok(())
 }

@@ -23,6 +23,6 @@ pub use login_page::LoginPage;
 pub use members_page::MembersPage;
 pub use operator_page::OperatorPage;
 pub use password_pages::{ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage};
-pub use sign_up_page::SignUpPage;
+pub use sign_up_page::{ConfirmSignUpPage, SignUpPage, SignUpSentPage};
 pub use user_menu::UserMenu;
 pub use viewer::{ViewerContext, provide_viewer, use_viewer};

@@ -1,11 +1,14 @@
-//! `/registro`: create an account and its business (rubro, CUIT, IVA condition).
+//! `/registro`: create an account and its business (rubro, CUIT, IVA condition);
+//! `/registro/enviado`: check your mail; `/confirmar-alta?token=`: finish it from the mailed link.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 use shared::tenancy::business::{IvaCondition, Rubro};
 
 use crate::components::{Field, FormError, SelectField, action_error};
-use crate::tenancy::api::account::SignUp;
+use crate::tenancy::api::account::{ConfirmSignUp, SignUp};
+use super::password_pages::TokenError;
 
 /// The sign-up page.
 #[component]
@@ -45,6 +48,45 @@ pub fn SignUpPage() -> impl IntoView {
                 <button type="submit" class="button" disabled=move || action.pending().get()>"Crear cuenta"</button>
             </ActionForm>
             <p>"¿Ya tenés cuenta? " <a href="/ingresar">"Ingresá"</a></p>
+        </section>
+    }
+}
+
+/// After the form: the link is in the mail. Says the same whether or not the address already had
+/// an account (that address got a mail saying so instead).
+#[component]
+pub fn SignUpSentPage() -> impl IntoView {
+    view! {
+        <Title text="Revisá tu correo" />
+        <section class="auth-card">
+            <h1>"Revisá tu correo"</h1>
+            <p role="status" data-testid="sign-up-sent">
+                "Te mandamos un correo con un enlace para terminar de crear la cuenta. Abrilo desde este u otro dispositivo: vale 3 días."
+            </p>
+            <p>"¿No llegó? Mirá en el spam o en «Promociones». Si ese correo ya tenía una cuenta, te contamos en el mensaje cómo entrar."</p>
+            <p><a href="/ingresar">"Ir a ingresar"</a></p>
+        </section>
+    }
+}
+
+/// Finishes the sign-up (a button, so link scanners in mail clients do not use the link up).
+#[component]
+pub fn ConfirmSignUpPage() -> impl IntoView {
+    let action = ServerAction::<ConfirmSignUp>::new();
+    let error = action_error(action);
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    view! {
+        <Title text="Activar la cuenta" />
+        <section class="auth-card">
+            <h1>"Activá tu cuenta"</h1>
+            <p class="lead">"Un paso más: al activarla creamos tu negocio y entrás."</p>
+            <ActionForm action>
+                <input type="hidden" name="token" value=token />
+                <TokenError error />
+                <FormError error />
+                <button type="submit" class="button" disabled=move || action.pending().get()>"Activar mi cuenta"</button>
+            </ActionForm>
         </section>
     }
 }

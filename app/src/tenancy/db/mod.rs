@@ -11,6 +11,7 @@ pub mod login_attempts;
 pub mod mail;
 pub mod memberships;
 pub mod sessions;
+pub mod sign_up_requests;
 pub mod tenants;
 pub mod users;
 
