@@ -12,7 +12,6 @@ source scripts/lib.sh
 RATE=${1:-350}
 SECONDS_RUN=${2:-65}
 BIN=target/release/mostrador
-PG_PORT=${MOSTRADOR_TEST_PG_PORT:-54329}
 HTTP_PORT=${MOSTRADOR_BENCH_HTTP_PORT:-3400}
 DB=mostrador_bench
 LOG=.data/bench-server.log
@@ -25,15 +24,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mkdir -p .data
-start_private_pg .data/pg-test "$PG_PORT" --test >/dev/null
-psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" postgres
-ensure_roles "$PG_PORT" "$DB"
-export DATABASE_URL="postgres://mostrador_owner@127.0.0.1:$PG_PORT/$DB"
 export APP_MQTT__PORT_V4=${MOSTRADOR_BENCH_MQTT_V4:-18880} APP_MQTT__PORT_V5=${MOSTRADOR_BENCH_MQTT_V5:-18881}
-env -u APP_MQTT__URL -u APP_DATABASE__APP_URL APP_HTTP__ADDR="127.0.0.1:$HTTP_PORT" APP_DEMO__SEED=true \
-  APP_MQTT__TOPICS='mostrador/sistema/#' APP_DATABASE__POOL_SIZE=8 RUST_LOG=${BENCH_LOG:-warn} "$BIN" >"$LOG" 2>&1 &
-server_pid=$!
-wait_for_http "http://127.0.0.1:$HTTP_PORT/health" 60 || { tail -30 "$LOG"; exit 1; }
+SERVER_LOG=${BENCH_LOG:-warn} start_ingest_server "$BIN" "$DB" "$HTTP_PORT" "$LOG"
 echo "target/release/mostrador simulate --devices 200 --rate $RATE --duration $SECONDS_RUN --drain-timeout 90"
 "$BIN" simulate --devices 200 --rate "$RATE" --duration "$SECONDS_RUN" --drain-timeout 90

@@ -4,7 +4,9 @@
 //! ([`crate::iot::Registry`]) and the rules in [`super::acl`]: a device may publish only to its
 //! own uplink topic and subscribe only to its own downlink topic; the server's own clients
 //! (superusers) alone may use `$share`; service users get only what their rights say. The
-//! registry kicks a device off as soon as its key is rotated or revoked.
+//! registry kicks a device off as soon as its key is rotated or revoked. The public ports belong
+//! to [`super::front`], which closes connections that send no CONNECT in time and hands the rest
+//! to the broker's loopback listeners.
 //!
 //! Limits: packets of at most [`MAX_PACKET_BYTES`] (a larger one disconnects its sender only;
 //! the server's clients accept more), 16 QoS 1 messages in flight and 1 000 queued per
@@ -34,6 +36,7 @@ use rmqtt::types::{
 };
 
 use super::acl::{self, Access};
+use super::front;
 use crate::iot::Registry;
 
 /// Largest packet a client may send (a node's frame is at most 1 KiB; the server's own clients
@@ -93,20 +96,21 @@ impl EmbeddedBroker {
         // Handlers are off until started; without them every subscribe and publish would pass.
         register.start().await;
 
-        let listen = |name: &str, port: u16| -> anyhow::Result<rmqtt::net::Listener> {
+        // The broker listens on loopback only, behind the front door (super::front) on the
+        // public ports, which gives it the client's address in a PROXY line.
+        let listen = |name: &str| -> anyhow::Result<rmqtt::net::Listener> {
             let listener = Builder::new()
                 .name(name)
-                .laddr(SocketAddr::new(bind, port))
-                // A server restarted right after a crash binds again at once (the old sockets
-                // linger in TIME_WAIT); never SO_REUSEPORT, which would let two servers share it.
-                .reuseaddr(Some(true))
+                .laddr(SocketAddr::from(([127, 0, 0, 1], 0)))
+                .proxy_protocol(true)
+                .proxy_protocol_timeout(Duration::from_secs(1))
                 .allow_anonymous(false)
                 .max_packet_size(MAX_PACKET_BYTES)
                 .max_inflight(NonZeroU16::new(16).context("inflight")?)
                 .max_mqueue_len(1_000)
                 .max_handshaking_limit(512)
                 .max_connections(10_000)
-                .handshake_timeout(Duration::from_secs(10))
+                .handshake_timeout(front::PRE_CONNECT_DEADLINE)
                 .min_keepalive(5)
                 .max_keepalive(3_600)
                 .allow_zero_keepalive(false)
@@ -116,12 +120,17 @@ impl EmbeddedBroker {
                 .max_subscriptions(16)
                 .max_qos_allowed(rmqtt::codec::types::QoS::AtLeastOnce)
                 .bind()
-                .with_context(|| format!("{bind}:{port} is not available"))?;
+                .context("the broker's loopback listener")?;
             Ok(listener)
         };
-        let first = listen("mqtt-v4", port_v4).context("MQTT 3.1.1 port (APP_MQTT__PORT_V4)")?;
-        let second = listen("mqtt-v5", port_v5).context("MQTT 5 port (APP_MQTT__PORT_V5)")?;
-        let (v4, v5) = (first.local_addr()?, second.local_addr()?);
+        let public = |port: u16| {
+            front::bind(SocketAddr::new(bind, port)).with_context(|| format!("{bind}:{port} is not available"))
+        };
+        let public_v4 = public(port_v4).context("MQTT 3.1.1 port (APP_MQTT__PORT_V4)")?;
+        let public_v5 = public(port_v5).context("MQTT 5 port (APP_MQTT__PORT_V5)")?;
+        let (v4, v5) = (public_v4.local_addr()?, public_v5.local_addr()?);
+        let (first, second) = (listen("mqtt-v4")?, listen("mqtt-v5")?);
+        let (inner_v4, inner_v5) = (first.local_addr()?, second.local_addr()?);
         let server =
             MqttServer::new(scx.clone()).listener_by_id(first.tcp()?, 1).listener_by_id(second.tcp()?, 2).build();
         tokio::spawn(async move {
@@ -129,6 +138,9 @@ impl EmbeddedBroker {
                 tracing::error!(error = %e, "embedded MQTT broker stopped");
             }
         });
+        let pending = Arc::new(front::Pending::default());
+        tokio::spawn(front::serve(public_v4, inner_v4, pending.clone()));
+        tokio::spawn(front::serve(public_v5, inner_v5, pending));
         registry.set_kicker(Box::new(Kicker(scx.clone())));
         let counter = gate.clone();
         tokio::spawn(async move {

@@ -5,6 +5,7 @@
 pub mod acl;
 pub mod broker;
 pub mod client;
+pub mod front;
 
 pub use broker::EmbeddedBroker;
 pub use client::{ClientTarget, run_client};

@@ -2,7 +2,8 @@
 //! for the connection flood): strangers and wrong passwords are refused; a device reaches only
 //! its own two topics (no `#`, no other device's topics, no ingest share group); nobody takes a
 //! device's or the server's client id; an oversize publish drops its sender only; a revoked
-//! device is disconnected at once; a flood of connections leaves the server serving.
+//! device is disconnected at once; a flood of silent connections is closed and leaves the server
+//! serving.
 
 use std::time::Duration;
 
@@ -230,14 +231,19 @@ async fn revoking_or_rotating_a_connected_device_disconnects_it_at_once() {
 }
 
 #[tokio::test]
-async fn a_burst_of_a_thousand_connections_leaves_the_server_serving() {
+async fn a_flood_of_silent_connections_is_closed_and_leaves_the_server_serving() {
+    use server::mqtt::front::{PENDING_PER_IP, PRE_CONNECT_DEADLINE};
+    use tokio::io::AsyncReadExt;
     let app = TestApp::spawn().await;
     app.wait_healthy().await;
     let (a, _) = two_businesses(&app).await;
     let port = app.broker.v4.port();
+    // Another host on loopback (127.0.0.2) opens 1 000 connections and never sends a byte.
     let mut idle = Vec::new();
     for _ in 0..1_000 {
-        if let Ok(s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+        if let Ok(s) = socket.connect(([127, 0, 0, 1], port).into()).await {
             idle.push(s);
         }
     }
@@ -248,5 +254,21 @@ async fn a_burst_of_a_thousand_connections_leaves_the_server_serving() {
     node.readings.send(temp(1)).await.unwrap();
     node.wait("acknowledged", |v| v.pending == 0 && v.acked_upto >= node.first_seq).await;
     assert_eq!(app.http.get(app.url("/health")).send().await.unwrap().status(), 200);
+    // Closed: at once past the address' places for connections without a CONNECT, and the rest
+    // when their time to send one is up.
+    async fn closed_within(s: &mut tokio::net::TcpStream, within: Duration) -> bool {
+        let mut byte = [0u8; 1];
+        matches!(tokio::time::timeout(within, s.read(&mut byte)).await, Ok(Ok(0) | Err(_)))
+    }
+    let mut open_too_long = 0;
+    for s in &mut idle[PENDING_PER_IP..] {
+        open_too_long += usize::from(!closed_within(s, Duration::from_secs(2)).await);
+    }
+    assert_eq!(open_too_long, 0, "connections past {PENDING_PER_IP} waiting from one address are closed at once");
+    let deadline = tokio::time::Instant::now() + PRE_CONNECT_DEADLINE + Duration::from_secs(5);
+    for s in &mut idle[..PENDING_PER_IP] {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        assert!(closed_within(s, left).await, "a connection that sends nothing is closed after {PRE_CONNECT_DEADLINE:?}");
+    }
     drop(idle);
 }
