@@ -43,7 +43,7 @@ first=""
 for ((round = 1; round <= ROUNDS; round++)); do
   "$BIN" simulate --devices 200 --rate "$RATE" --duration "$SECONDS_RUN" --drain-timeout 90 >.data/memory-sim.log 2>&1 \
     || { cat .data/memory-sim.log; exit 1; }
-  stored=$(grep -o 'committed [0-9]*' .data/memory-sim.log | head -1 || true)
+  stored=$(sed -n 's/^produced \([0-9]*\) readings, committed \([0-9]*\).*/\2 of \1 committed/p' .data/memory-sim.log)
   rss=$(rss_mib)
   echo "round $round: $((200 * RATE * SECONDS_RUN)) readings offered, ${stored:-?}; resident $rss MiB"
   [ -n "$first" ] || first=$rss

@@ -24,8 +24,9 @@ def packet(kind: int, body: bytes) -> bytes:
 port, user, password = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3].encode()
 s = socket.create_connection(("127.0.0.1", port))
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-# CONNECT: protocol MQTT 4, flags user + password + clean session, keep-alive 0 (none).
-s.sendall(packet(0x10, field(b"MQTT") + bytes([4, 0xC2]) + struct.pack("!H", 0)
+# CONNECT: protocol MQTT 4, flags user + password + clean session, keep-alive 10 min (the broker
+# refuses 0; the test ends long before it would time the client out).
+s.sendall(packet(0x10, field(b"MQTT") + bytes([4, 0xC2]) + struct.pack("!H", 600)
                  + field(user + b"-stalled") + field(user) + field(password)))
 ack = s.recv(4)
 if len(ack) < 4 or ack[0] != 0x20 or ack[3] != 0:

@@ -4,7 +4,7 @@
 # tests, the no_std builds of `shared` (wasm32 and the ESP32's riscv32imc), the firmware (its host
 # tests, its release build for the ESP32-C3 and its size), and the browser tests
 # (release build, Debian's Chromium, once with and once without JavaScript), then the IoT
-# fault test (scripts/fault-test.sh). Exits non-zero on
+# fault test (scripts/fault-test.sh) and the memory test (scripts/memory-test.sh). Exits non-zero on
 # the first failure. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -114,5 +114,8 @@ echo "server stopped cleanly"
 
 step "IoT fault test: nodes publishing through a server SIGKILL and a PostgreSQL crash"
 bash scripts/fault-test.sh "$bin"
+
+step "memory test: the server's memory stays flat under a broker flood"
+bash scripts/memory-test.sh "$bin"
 
 step "all tests passed"

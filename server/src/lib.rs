@@ -87,11 +87,9 @@ impl Application {
                     registry.clone(),
                 )
                 .await?;
-                let host =
-                    if broker.v4.ip().is_unspecified() { "127.0.0.1".into() } else { broker.v4.ip().to_string() };
                 let target = ClientTarget {
-                    host,
-                    port: broker.v4.port(),
+                    host: broker.internal.ip().to_string(),
+                    port: broker.internal.port(),
                     credentials: Some((service_user.clone(), service_password)),
                     external: false,
                 };

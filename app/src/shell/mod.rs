@@ -17,8 +17,8 @@ pub use not_found_page::NotFoundPage;
 use crate::iot::components::{DevicePage, DevicesPage};
 use crate::system::components::SystemStatusPage;
 use crate::tenancy::components::{
-    AccountPage, AuditPage, BusinessPage, ConfirmSignUpPage, DevMailPage, ForgotPasswordPage, InvitationPage, LoginPage, MembersPage,
-    OperatorPage, ResetPasswordPage, SignUpPage, SignUpSentPage, VerifyEmailPage,
+    AccountPage, AuditPage, BusinessPage, ConfirmSignUpPage, DevMailPage, ForgotPasswordPage, InvitationPage,
+    LoginPage, MembersPage, OperatorPage, ResetPasswordPage, SignUpPage, SignUpSentPage, VerifyEmailPage,
 };
 
 /// The Content-Security-Policy nonce of one response. The server's security middleware puts it

@@ -105,7 +105,11 @@ pub async fn sign_up(conn: &mut AsyncPgConnection, form: SignUp, meta: &RequestM
 
 /// Finishes a sign-up from its mailed link: creates the account (its address proven), the
 /// business with it as owner, and a session. Returns the session token for the cookie.
-pub async fn confirm_sign_up(conn: &mut AsyncPgConnection, token: &str, meta: &RequestMeta) -> Result<String, AppError> {
+pub async fn confirm_sign_up(
+    conn: &mut AsyncPgConnection,
+    token: &str,
+    meta: &RequestMeta,
+) -> Result<String, AppError> {
     let hash_of_link = auth::token_hash(token.trim());
     let session = auth::new_token();
     conn.transaction(async |conn| {
@@ -134,8 +138,15 @@ pub async fn confirm_sign_up(conn: &mut AsyncPgConnection, token: &str, meta: &R
         users::User::mark_verified(conn, user.id).await?;
         let scope = create_business(conn, &business, &request.display_name, user.id).await?;
         audit::record(conn, &scope, "business_created", &business.name, &meta.ip).await?;
-        sessions::create(conn, &auth::token_hash(&session), user.id, Some(scope.tenant_id()), &meta.ip, &meta.user_agent)
-            .await?;
+        sessions::create(
+            conn,
+            &auth::token_hash(&session),
+            user.id,
+            Some(scope.tenant_id()),
+            &meta.ip,
+            &meta.user_agent,
+        )
+        .await?;
         audit::record_account(conn, user.id, Some(scope.tenant_id()), "login", "alta de cuenta", &meta.ip).await?;
         Ok::<_, AppError>(())
     })

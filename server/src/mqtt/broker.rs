@@ -54,6 +54,9 @@ pub struct EmbeddedBroker {
     pub v4: SocketAddr,
     /// The second listener (the port in the devices' provisioning: MQTT 5).
     pub v5: SocketAddr,
+    /// The loopback listener the server's own client uses: straight to the broker, without the
+    /// front door's relay (a local process is trusted, see [`super::front`]).
+    pub internal: SocketAddr,
 }
 
 impl EmbeddedBroker {
@@ -98,11 +101,11 @@ impl EmbeddedBroker {
 
         // The broker listens on loopback only, behind the front door (super::front) on the
         // public ports, which gives it the client's address in a PROXY line.
-        let listen = |name: &str| -> anyhow::Result<rmqtt::net::Listener> {
+        let listen = |name: &str, proxied: bool| -> anyhow::Result<rmqtt::net::Listener> {
             let listener = Builder::new()
                 .name(name)
                 .laddr(SocketAddr::from(([127, 0, 0, 1], 0)))
-                .proxy_protocol(true)
+                .proxy_protocol(proxied)
                 .proxy_protocol_timeout(Duration::from_secs(1))
                 .allow_anonymous(false)
                 .max_packet_size(MAX_PACKET_BYTES)
@@ -129,10 +132,14 @@ impl EmbeddedBroker {
         let public_v4 = public(port_v4).context("MQTT 3.1.1 port (APP_MQTT__PORT_V4)")?;
         let public_v5 = public(port_v5).context("MQTT 5 port (APP_MQTT__PORT_V5)")?;
         let (v4, v5) = (public_v4.local_addr()?, public_v5.local_addr()?);
-        let (first, second) = (listen("mqtt-v4")?, listen("mqtt-v5")?);
-        let (inner_v4, inner_v5) = (first.local_addr()?, second.local_addr()?);
-        let server =
-            MqttServer::new(scx.clone()).listener_by_id(first.tcp()?, 1).listener_by_id(second.tcp()?, 2).build();
+        let (first, second, own) =
+            (listen("mqtt-v4", true)?, listen("mqtt-v5", true)?, listen("mqtt-internal", false)?);
+        let (inner_v4, inner_v5, internal) = (first.local_addr()?, second.local_addr()?, own.local_addr()?);
+        let server = MqttServer::new(scx.clone())
+            .listener_by_id(first.tcp()?, 1)
+            .listener_by_id(second.tcp()?, 2)
+            .listener_by_id(own.tcp()?, 3)
+            .build();
         tokio::spawn(async move {
             if let Err(e) = server.run().await {
                 tracing::error!(error = %e, "embedded MQTT broker stopped");
@@ -151,7 +158,7 @@ impl EmbeddedBroker {
             }
         });
         tracing::info!(%v4, %v5, "embedded MQTT broker listening (3.1.1 and 5, topic ACL from the device registry)");
-        Ok(Self { v4, v5 })
+        Ok(Self { v4, v5, internal })
     }
 }
 

@@ -57,6 +57,7 @@ impl TestApp {
         let broker = app.embedded_broker().unwrap_or(EmbeddedBroker {
             v4: SocketAddr::from(([127, 0, 0, 1], 0)),
             v5: SocketAddr::from(([127, 0, 0, 1], 0)),
+            internal: SocketAddr::from(([127, 0, 0, 1], 0)),
         });
         let state = app.state().clone();
         let ingest = app.ingest_stats();

@@ -268,7 +268,10 @@ async fn a_flood_of_silent_connections_is_closed_and_leaves_the_server_serving()
     let deadline = tokio::time::Instant::now() + PRE_CONNECT_DEADLINE + Duration::from_secs(5);
     for s in &mut idle[..PENDING_PER_IP] {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        assert!(closed_within(s, left).await, "a connection that sends nothing is closed after {PRE_CONNECT_DEADLINE:?}");
+        assert!(
+            closed_within(s, left).await,
+            "a connection that sends nothing is closed after {PRE_CONNECT_DEADLINE:?}"
+        );
     }
     drop(idle);
 }

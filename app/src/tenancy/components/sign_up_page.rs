@@ -6,9 +6,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use shared::tenancy::business::{IvaCondition, Rubro};
 
+use super::password_pages::TokenError;
 use crate::components::{Field, FormError, SelectField, action_error};
 use crate::tenancy::api::account::{ConfirmSignUp, SignUp};
-use super::password_pages::TokenError;
 
 /// The sign-up page.
 #[component]
