@@ -105,6 +105,11 @@ async fn poison_frames_are_quarantined_acknowledged_and_stall_no_device() {
     assert_eq!(live.quarantine.len(), 4);
     assert!(live.quarantine.iter().any(|q| q.reason.starts_with("versión de firmware inválida")), "{live:?}");
     assert_eq!(live.device.rejected.quarantined, 4);
+    // The page itself, as the server renders it (no JavaScript needed).
+    let html = app.get_as(&format!("/equipos/{}", attacker.uid), Some(&owner_a)).await.text().await.unwrap();
+    assert!(html.contains(r#"data-testid="device-quarantine""#) && html.contains("Mensajes apartados"), "{html}");
+    assert_eq!(html.matches(r#"data-testid="quarantined-frame""#).count(), 4);
+    assert!(html.contains("versión de firmware inválida"));
     // Not to the other business.
     let res = app.call("/api/iot/get_device_live", &[("uid", &attacker.uid)], Some(&owner_b)).await;
     assert_eq!(res.status(), 404);
