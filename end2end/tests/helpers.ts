@@ -84,7 +84,7 @@ export async function mailLink(page: Page, to: string, pathPrefix: string): Prom
 /** Fills the sign-up form and submits it. */
 export async function fillSignUp(page: Page, opts: { email: string; business: string; name?: string; rubro?: string; cuit?: string }) {
   await page.goto('/registro');
-  await waitHydrated(page);
+  await waitHydratedIfScripting(page);
   await page.getByLabel('Tu nombre').fill(opts.name ?? 'Ana Pérez');
   await page.getByLabel('Correo electrónico').fill(opts.email);
   await page.getByLabel('Contraseña').fill('una frase bastante larga');
@@ -100,7 +100,7 @@ export async function confirmSignUp(page: Page, email: string) {
   await expect(page.getByTestId('sign-up-sent')).toBeVisible();
   const link = await mailLink(page, email, '/confirmar-alta?token=');
   await page.goto(link);
-  await waitHydrated(page);
+  await waitHydratedIfScripting(page);
   await page.getByRole('button', { name: 'Activar mi cuenta' }).click();
   await expect(page).toHaveURL(/\/negocio$/);
 }

@@ -3,6 +3,7 @@
 //! binary, so it links once.
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests and their fixtures fail loudly")]
 
+mod db_schema;
 mod db_system;
 mod external_broker;
 mod firmware_twin;
