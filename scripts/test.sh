@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's second command: every test. Installs what is missing, starts a private test
-# PostgreSQL (.data/pg-test, fsync off), then runs in order: formatting, clippy, unit + database + HTTP
+# PostgreSQL (.data/pg-test, fsync off), then runs in order: formatting, clippy, docs, unit + database + HTTP
 # tests, the no_std builds of `shared` (wasm32 and the ESP32's riscv32imc), the firmware (its host
 # tests, its release build for the ESP32-C3 and its size), and the browser tests
 # (release build, Debian's Chromium, once with and once without JavaScript), then the IoT
@@ -60,6 +60,12 @@ cargo_plain fmt --all -- --check
 
 step "lints (clippy, warnings are errors)"
 cargo_plain clippy --workspace --exclude frontend --tests -- -D warnings
+
+step "docs (cargo doc, warnings are errors)"
+# Private items too: the docs are for the people who work on this code. A link from a public
+# item's docs to a private one is fine for them, so that one lint is allowed.
+RUSTDOCFLAGS="-D warnings -A rustdoc::private_intra_doc_links" \
+  cargo_plain doc --workspace --exclude frontend --no-deps --document-private-items
 
 step "unit, database and HTTP tests"
 cargo_plain test --workspace --exclude frontend

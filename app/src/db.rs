@@ -39,7 +39,7 @@ pub fn elapsed_ms(started: Instant) -> u32 {
 pub type DbConn = diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection>;
 
 /// Takes a connection from the request's pool; a busy or unreachable database is
-/// [`AppError::Unavailable`].
+/// [`AppError::Unavailable`](crate::error::AppError::Unavailable).
 pub async fn conn() -> Result<DbConn, crate::error::AppError> {
     let state = leptos::prelude::use_context::<crate::state::AppState>()
         .ok_or_else(|| crate::error::AppError::internal("AppState missing from the request context"))?;

@@ -101,7 +101,7 @@ impl HashingLimit {
     }
 }
 
-/// Hashes `password` on a blocking thread, within the [`HashingLimit`].
+/// Hashes `password` on a blocking thread, within the process-wide `HashingLimit`.
 pub async fn hash_password(password: String) -> Result<String, AppError> {
     HashingLimit::global().run(move || PasswordHasher::hash_blocking(&password)).await?.map_err(AppError::internal)
 }
