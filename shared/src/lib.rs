@@ -5,6 +5,7 @@
 
 extern crate alloc;
 
+pub mod format;
 pub mod iot;
 pub mod money;
 pub mod mqtt_topic;

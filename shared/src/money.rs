@@ -107,31 +107,9 @@ impl fmt::Display for Money {
             f.write_str("-")?;
         }
         f.write_str("$ ")?;
-        write_grouped(f, pesos)?;
+        crate::format::write_grouped(f, u128::from(pesos))?;
         write!(f, ",{centavos:02}")
     }
-}
-
-/// Writes `n` with `.` every three digits (es-AR thousands separator).
-pub fn write_grouped(f: &mut impl fmt::Write, n: u64) -> fmt::Result {
-    let mut digits = [0u8; 20];
-    let mut len = 0;
-    let mut rest = n;
-    loop {
-        digits[len] = (rest % 10) as u8;
-        len += 1;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    for i in (0..len).rev() {
-        f.write_char(char::from(b'0' + digits[i]))?;
-        if i > 0 && i % 3 == 0 {
-            f.write_char('.')?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

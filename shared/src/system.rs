@@ -126,15 +126,6 @@ pub enum StatusEvent {
     Summary(SystemStatus),
 }
 
-/// Formats hundredths as a decimal with es-AR comma: `250` -> `"2,50"`.
-pub fn format_hundredths(value: u64) -> String {
-    use core::fmt::Write;
-    let mut s = String::new();
-    let _ = crate::money::write_grouped(&mut s, value / 100);
-    let _ = write!(s, ",{:02}", value % 100);
-    s
-}
-
 /// Cuts `payload` to at most [`PAYLOAD_PREVIEW_BYTES`] of lossy UTF-8 text on a character
 /// boundary. Returns the text and whether it was cut.
 pub fn payload_preview(payload: &[u8]) -> (String, bool) {
@@ -152,13 +143,6 @@ pub fn payload_preview(payload: &[u8]) -> (String, bool) {
 mod tests {
     use super::*;
     use alloc::vec;
-
-    #[test]
-    fn hundredths_use_a_decimal_comma() {
-        assert_eq!(format_hundredths(250), "2,50");
-        assert_eq!(format_hundredths(5), "0,05");
-        assert_eq!(format_hundredths(1_234_567), "12.345,67");
-    }
 
     #[test]
     fn short_payloads_are_shown_whole() {

@@ -15,8 +15,9 @@ use chrono::{DateTime, Duration, Utc};
 use diesel_async::AsyncConnection;
 use futures::StreamExt;
 use http::{HeaderValue, StatusCode, header};
+use shared::format::fixed_plain;
 use shared::iot::dto::ChartRange;
-use shared::iot::sensor::{SensorKind, format_fixed};
+use shared::iot::sensor::SensorKind;
 use shared::tenancy::Permission;
 
 /// The path.
@@ -133,7 +134,7 @@ fn rows(
                 for r in rows {
                     let Some(kind) = SensorKind::from_id(r.kind) else { continue };
                     let at = r.at.with_timezone(&tz).to_rfc3339();
-                    let value = format_fixed(r.value, kind.decimals()).replace(',', ".");
+                    let value = fixed_plain(r.value, kind.decimals());
                     if json {
                         if !first {
                             out.push(',');

@@ -163,7 +163,7 @@ impl SensorKind {
         value >= lo && value <= hi
     }
 
-    /// `value` as people read it (es-AR: decimal comma), with its unit; on/off kinds in words.
+    /// `value` as people read it ([`crate::format::fixed`]), with its unit; on/off kinds in words.
     pub fn format(self, value: i32) -> alloc::string::String {
         use alloc::format;
         match self {
@@ -171,25 +171,11 @@ impl SensorKind {
             Self::Presence => (if value != 0 { "Hay alguien" } else { "Nadie" }).into(),
             Self::Relay => (if value != 0 { "Encendido" } else { "Apagado" }).into(),
             _ => {
-                let number = format_fixed(value, self.decimals());
+                let number = crate::format::fixed(value, self.decimals());
                 format!("{number} {}", self.unit())
             }
         }
     }
-}
-
-/// Formats a fixed-point integer with `decimals` places and a decimal comma: `-405, 2` ->
-/// `"-4,05"`.
-pub fn format_fixed(value: i32, decimals: u32) -> alloc::string::String {
-    use alloc::format;
-    if decimals == 0 {
-        return format!("{value}");
-    }
-    let scale = 10i64.pow(decimals);
-    let v = i64::from(value);
-    let sign = if v < 0 { "-" } else { "" };
-    let (int, frac) = (v.abs() / scale, v.abs() % scale);
-    format!("{sign}{int},{frac:0width$}", width = decimals as usize)
 }
 
 /// A fixed-point `value` of `kind` as a float, for charts and averages only (never stored).
@@ -239,7 +225,7 @@ mod tests {
         assert_eq!(SensorKind::Temperature.format(-405), "-4,05 °C");
         assert_eq!(SensorKind::Temperature.format(-5), "-0,05 °C");
         assert_eq!(SensorKind::Humidity.format(873), "87,3 %");
-        assert_eq!(SensorKind::Power.format(1500), "1500 W");
+        assert_eq!(SensorKind::Power.format(1500), "1.500 W", "grouped, as on the chart");
         assert_eq!(SensorKind::Door.format(1), "Abierta");
         assert_eq!(SensorKind::Relay.format(0), "Apagado");
         assert!((to_f64(SensorKind::Temperature, 425.0) - 4.25).abs() < 1e-9);

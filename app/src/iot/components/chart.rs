@@ -8,7 +8,7 @@ mod geometry;
 use leptos::prelude::*;
 use shared::iot::dto::ChartSeries;
 
-use self::geometry::{BOTTOM, HEIGHT, LEFT, RIGHT, TOP, WIDTH, draw, fmt, format_number, x_ticks};
+use self::geometry::{BOTTOM, HEIGHT, LEFT, RIGHT, TOP, WIDTH, draw, fmt, x_ticks};
 
 /// One sensor's chart over the range its series covers.
 #[component]
@@ -20,7 +20,7 @@ pub fn Chart(
     let points = series.points.len();
     let readings = match series.readings {
         1 => "1 lectura".to_owned(),
-        n => format!("{} lecturas", format_number(n as f64, 0)),
+        n => format!("{} lecturas", shared::format::fixed(n, 0)),
     };
     let label = format!("{}: {} puntos", series.title, points);
     let drawing = draw(&series);

@@ -6,8 +6,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
+use shared::format::fixed;
 use shared::mqtt_topic::{matches, parse_optional_filter};
-use shared::system::{BrokerMode, RECENT_MESSAGES, ReceivedMessage, StatusEvent, SystemStatus, format_hundredths};
+use shared::system::{BrokerMode, RECENT_MESSAGES, ReceivedMessage, StatusEvent, SystemStatus};
 
 use crate::components::{HealthBadge, StatCard, encode_query_value};
 use crate::system::api::get_system_status;
@@ -107,16 +108,15 @@ fn LiveStatus(initial: SystemStatus, filter: Option<String>) -> impl IntoView {
     let clients = Signal::derive(move || {
         summary.with(|s| s.connected_clients.map_or_else(|| "—".to_string(), |c| c.to_string()))
     });
-    let rate = Signal::derive(move || format!("{} msg/s", format_hundredths(summary.with(|s| s.rate_10s_x100))));
+    let rate = Signal::derive(move || format!("{} msg/s", fixed(summary.with(|s| s.rate_10s_x100), 2)));
     let rate_detail = Signal::derive(move || {
         summary.with(|s| {
-            format!("{} msg/s en el último minuto · {} en total", format_hundredths(s.rate_60s_x100), s.total_messages)
+            format!("{} msg/s en el último minuto · {} en total", fixed(s.rate_60s_x100, 2), s.total_messages)
         })
     });
     let servers = Signal::derive(move || summary.with(|s| s.servers_online.to_string()));
-    let ingest = Signal::derive(move || {
-        summary.with(|s| format!("{} lect./s", format_hundredths(s.ingest.readings_per_sec_x100)))
-    });
+    let ingest =
+        Signal::derive(move || summary.with(|s| format!("{} lect./s", fixed(s.ingest.readings_per_sec_x100, 2))));
     let ingest_detail = Signal::derive(move || summary.with(|s| ingest_text(&s.ingest)));
     let uptime = Signal::derive(move || {
         summary.with(|s| format!("v{} · activo hace {}", s.version, format_uptime(s.uptime_secs)))

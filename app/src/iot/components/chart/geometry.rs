@@ -61,7 +61,10 @@ pub(super) fn draw(series: &ChartSeries) -> Option<Drawing> {
     } else {
         let (ticks, tick_step) = y_ticks(range.0, range.1);
         let decimals = step_decimals(tick_step);
-        ticks.into_iter().map(|v| (scale.y(v), with_unit(&format_number(v, decimals), &series.unit))).collect()
+        ticks
+            .into_iter()
+            .map(|v| (scale.y(v), with_unit(&shared::format::decimal(v, decimals), &series.unit)))
+            .collect()
     };
     let mut drawing = Drawing { grid, bands: Vec::new(), lines: Vec::new(), dots: Vec::new() };
     for run in runs(&series.points, step) {
@@ -210,28 +213,6 @@ fn step_decimals(step: f64) -> usize {
         .map_or(3, |d| d as usize)
 }
 
-/// es-AR: thousands with a dot, decimals with a comma, no "-0".
-pub(super) fn format_number(value: f64, decimals: usize) -> String {
-    let text = format!("{:.*}", decimals, value.abs());
-    let (int, frac) = text.split_once('.').unwrap_or((text.as_str(), ""));
-    let negative = value < 0.0 && text.bytes().any(|b| matches!(b, b'1'..=b'9'));
-    let mut out = String::with_capacity(text.len() + 4);
-    if negative {
-        out.push('-');
-    }
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    if !frac.is_empty() {
-        out.push(',');
-        out.push_str(frac);
-    }
-    out
-}
-
 fn with_unit(number: &str, unit: &str) -> String {
     if unit.is_empty() { number.to_owned() } else { format!("{number} {unit}") }
 }
@@ -257,16 +238,6 @@ mod tests {
             ticks: vec![(0, "10:00".into()), (1_800, "10:30".into()), (3_600, "11:00".into())],
             readings: 1_234,
         }
-    }
-
-    #[test]
-    fn numbers_read_the_argentine_way() {
-        assert_eq!(format_number(4.25, 2), "4,25");
-        assert_eq!(format_number(-3.5, 1), "-3,5");
-        assert_eq!(format_number(12_500.0, 0), "12.500");
-        assert_eq!(format_number(1_234_567.891, 1), "1.234.567,9");
-        assert_eq!(format_number(-0.01, 1), "0,0", "no minus sign on a value that rounds to zero");
-        assert_eq!(format_number(999.0, 0), "999");
     }
 
     #[test]
