@@ -41,8 +41,7 @@ pub type DbConn = diesel_async::pooled_connection::deadpool::Object<AsyncPgConne
 /// Takes a connection from the request's pool; a busy or unreachable database is
 /// [`AppError::Unavailable`](crate::error::AppError::Unavailable).
 pub async fn conn() -> Result<DbConn, crate::error::AppError> {
-    let state = leptos::prelude::use_context::<crate::state::AppState>()
-        .ok_or_else(|| crate::error::AppError::internal("AppState missing from the request context"))?;
+    let state = crate::state::state()?;
     state.pool.get().await.map_err(crate::error::AppError::unavailable)
 }
 

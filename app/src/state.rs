@@ -26,12 +26,16 @@ pub struct AppState {
     pub broker_url: String,
 }
 
-/// The installation's time zone name, from the request's state (Buenos Aires outside a request).
-pub fn default_time_zone() -> String {
-    leptos::prelude::use_context::<AppState>().map_or_else(
-        || chrono_tz::America::Argentina::Buenos_Aires.name().to_owned(),
-        |s| s.time_zone.name().to_owned(),
-    )
+/// The request's state: the one way server code reads it. Missing only when code meant for a
+/// request runs outside one, which is a bug: an internal error, never a panic or an empty value.
+pub fn state() -> Result<AppState, crate::error::AppError> {
+    leptos::prelude::use_context::<AppState>()
+        .ok_or_else(|| crate::error::AppError::internal("AppState missing from the request context"))
+}
+
+/// The installation's time zone name, from the request's state.
+pub fn default_time_zone() -> Result<String, crate::error::AppError> {
+    Ok(state()?.time_zone.name().to_owned())
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -24,8 +24,8 @@ macro_rules! in_business {
 }
 
 #[cfg(feature = "ssr")]
-fn broker_url() -> String {
-    use_context::<crate::state::AppState>().map(|s| s.broker_url.clone()).unwrap_or_default()
+fn broker_url() -> Result<String, AppError> {
+    Ok(crate::state::state()?.broker_url)
 }
 
 /// The business' devices with their live values.
@@ -41,7 +41,7 @@ pub async fn list_devices() -> Result<Vec<DeviceSummary>, AppError> {
 /// Adds a device; its secret and QR are in the answer and never shown again.
 #[server(prefix = "/api/iot", endpoint = "add_device")]
 pub async fn add_device(name: String, location: String) -> Result<DeviceCredentials, AppError> {
-    let broker = broker_url();
+    let broker = broker_url()?;
     in_business!(shared::tenancy::Permission::DevicesManage, |conn, scope| {
         crate::iot::service::add_device(conn, scope, &name, &location, &broker).await
     })
@@ -50,7 +50,7 @@ pub async fn add_device(name: String, location: String) -> Result<DeviceCredenti
 /// Gives a device a new secret (the node must be provisioned again).
 #[server(prefix = "/api/iot", endpoint = "rotate_device_secret")]
 pub async fn rotate_device_secret(uid: String) -> Result<DeviceCredentials, AppError> {
-    let broker = broker_url();
+    let broker = broker_url()?;
     in_business!(shared::tenancy::Permission::DevicesManage, |conn, scope| {
         crate::iot::service::rotate_secret(conn, scope, &uid, &broker).await
     })

@@ -12,7 +12,7 @@ pub async fn get_system_status(topic_filter: Option<String>) -> Result<SystemSta
     crate::tenancy::auth::require_operator().await?;
     let filter = shared::mqtt_topic::parse_optional_filter(topic_filter.as_deref().unwrap_or_default())
         .map_err(|e| AppError::invalid("topico", e))?;
-    let state = expect_context::<crate::state::AppState>();
+    let state = crate::state::state()?;
     let mut status = crate::system::monitor::current_status(&state).await;
     if let Some(filter) = filter {
         status.recent.retain(|m| shared::mqtt_topic::matches(filter, &m.topic));

@@ -16,13 +16,13 @@ pub const DEV_MAILBOX_SIZE: i64 = 50;
 #[server(prefix = "/api/tenancy", endpoint = "list_dev_mail")]
 pub async fn list_dev_mail() -> Result<Vec<DevMail>, AppError> {
     use crate::tenancy::{auth, db::mail};
-    let state = expect_context::<crate::state::AppState>();
+    let state = crate::state::state()?;
     if !state.auth.dev_mailbox || !auth::is_loopback(&auth::request_meta().ip) {
         return Err(AppError::NotFound.reply());
     }
     auth::require_operator().await?;
     let mut conn = crate::db::conn().await?;
-    let tz = crate::state::default_time_zone();
+    let tz = crate::state::default_time_zone()?;
     Ok(mail::latest(&mut conn, DEV_MAILBOX_SIZE)
         .await?
         .into_iter()

@@ -20,7 +20,7 @@ pub async fn list_businesses() -> Result<Vec<OperatorBusiness>, AppError> {
             Tenant::list_all(conn, &scope).await
         })
         .await?;
-    let tz = crate::state::default_time_zone();
+    let tz = crate::state::default_time_zone()?;
     Ok(rows
         .into_iter()
         .map(|r| OperatorBusiness {

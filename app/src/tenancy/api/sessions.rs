@@ -11,7 +11,7 @@ pub async fn list_my_sessions() -> Result<Vec<SessionEntry>, AppError> {
     use crate::tenancy::{auth, db::sessions};
     let user = auth::require_login().await?;
     let mut conn = crate::db::conn().await?;
-    let tz = crate::state::default_time_zone();
+    let tz = crate::state::default_time_zone()?;
     let mut rows = sessions::list(&mut conn, user.user_id).await?;
     // This browser's session first.
     rows.sort_by_key(|s| s.id != user.session_id);

@@ -25,8 +25,10 @@ pub struct RequestMeta {
     pub site_url: String,
 }
 
+/// The request's auth settings; the defaults (no `Secure` cookies, no trusted proxy) outside a
+/// request, where [`request_meta`] has no request to describe either.
 fn settings() -> AuthSettings {
-    use_context::<crate::state::AppState>().map(|s| s.auth.clone()).unwrap_or_default()
+    crate::state::state().map(|s| s.auth).unwrap_or_default()
 }
 
 /// Reads the current request's facts from the Leptos context.
