@@ -44,9 +44,3 @@ pub async fn conn() -> Result<DbConn, crate::error::AppError> {
     let state = crate::state::state()?;
     state.pool.get().await.map_err(crate::error::AppError::unavailable)
 }
-
-/// `dd/mm/aaaa hh:mm` in the IANA zone `tz` (Buenos Aires if the name is unknown).
-pub fn format_local(at: chrono::DateTime<chrono::Utc>, tz: &str) -> String {
-    let zone: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::America::Argentina::Buenos_Aires);
-    at.with_timezone(&zone).format("%d/%m/%Y %H:%M").to_string()
-}

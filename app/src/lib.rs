@@ -18,5 +18,7 @@ pub mod db;
 pub mod schema;
 #[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(feature = "ssr")]
+pub mod time;
 
 pub use shell::{App, shell};

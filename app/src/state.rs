@@ -33,9 +33,9 @@ pub fn state() -> Result<AppState, crate::error::AppError> {
         .ok_or_else(|| crate::error::AppError::internal("AppState missing from the request context"))
 }
 
-/// The installation's time zone name, from the request's state.
-pub fn default_time_zone() -> Result<String, crate::error::AppError> {
-    Ok(state()?.time_zone.name().to_owned())
+/// The installation's time zone, from the request's state.
+pub fn default_time_zone() -> Result<chrono_tz::Tz, crate::error::AppError> {
+    Ok(state()?.time_zone)
 }
 
 impl FromRef<AppState> for LeptosOptions {

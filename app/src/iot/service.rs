@@ -15,9 +15,9 @@ use shared::iot::wire::{Command, DEVICE_ID_LEN, MAX_RELAYS};
 use super::db::commands::CommandRow;
 use super::db::devices::{Device, NewDevice};
 use super::db::readings::{self, Latest};
-use crate::db::format_local;
 use crate::error::AppError;
 use crate::tenancy::auth::TenantScope;
+use crate::time::format_local;
 
 /// Checks a device's name and location.
 pub fn check_names(name: &str, location: &str) -> Result<(String, String), AppError> {
@@ -301,8 +301,7 @@ pub async fn charts(
 }
 
 /// Five or six x-axis labels in the business' time zone.
-fn ticks(from: DateTime<Utc>, range: ChartRange, tz: &str) -> Vec<(i64, String)> {
-    let zone: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::America::Argentina::Buenos_Aires);
+fn ticks(from: DateTime<Utc>, range: ChartRange, zone: chrono_tz::Tz) -> Vec<(i64, String)> {
     let every = match range {
         ChartRange::Hour => 600,
         ChartRange::Day => 4 * 3600,

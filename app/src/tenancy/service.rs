@@ -163,7 +163,7 @@ async fn create_business(
     user_id: i64,
 ) -> Result<TenantScope, AppError> {
     let id = tenants::Tenant::reserve_id(conn).await?;
-    let scope = TenantScope::for_new_member(id, user_id, 0, Role::Owner, String::new());
+    let scope = TenantScope::for_new_member(id, user_id, 0, Role::Owner, "");
     scope.enter(conn).await?;
     // Room for a "-2" .. "-9" or "-abcd" suffix within the slug's 60 characters.
     let mut base = business::slugify(&form.name);
@@ -195,7 +195,7 @@ async fn create_business(
         &memberships::NewMembership { tenant_id: id, user_id, role: Role::Owner.code(), display_name: owner_name },
     )
     .await?;
-    Ok(TenantScope::for_new_member(id, user_id, member_id, Role::Owner, tenant.time_zone))
+    Ok(TenantScope::for_new_member(id, user_id, member_id, Role::Owner, &tenant.time_zone))
 }
 
 async fn queue_verification(
@@ -448,7 +448,7 @@ pub async fn accept_invitation(
             ));
         }
         let role = Role::from_code(&inv.role).unwrap_or(Role::Viewer);
-        let scope = TenantScope::for_new_member(inv.tenant_id, user.id, 0, role, String::new());
+        let scope = TenantScope::for_new_member(inv.tenant_id, user.id, 0, role, "");
         scope.enter(conn).await?;
         let member_id = match memberships::of_user_in(conn, user.id, inv.tenant_id).await? {
             Some(existing) => existing.id,
@@ -465,7 +465,7 @@ pub async fn accept_invitation(
                 .await?
             }
         };
-        let scope = TenantScope::for_new_member(inv.tenant_id, user.id, member_id, role, String::new());
+        let scope = TenantScope::for_new_member(inv.tenant_id, user.id, member_id, role, "");
         if !invitations::mark_accepted(conn, &scope, inv.id).await? {
             return Err(AppError::invalid("token", "La invitación fue anulada o ya se usó."));
         }

@@ -61,7 +61,7 @@ async fn prepare(state: &AppState, headers: &http::HeaderMap, q: &ExportQuery) -
         .await?
         .ok_or(AppError::NotFound)?
     };
-    let tz: chrono_tz::Tz = scope.time_zone().parse().unwrap_or(chrono_tz::America::Argentina::Buenos_Aires);
+    let tz = scope.time_zone();
     let name = format!("{}-{}.{}", device.uid, from.format("%Y%m%d%H%M"), if json { "json" } else { "csv" });
     let stream = rows(state.pool.clone(), scope, device.id, from, to, json, tz);
     let mut response = Response::new(Body::from_stream(stream));

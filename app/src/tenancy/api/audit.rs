@@ -23,7 +23,7 @@ pub async fn list_audit_events() -> Result<Vec<AuditEntry>, AppError> {
     Ok(rows
         .into_iter()
         .map(|e| AuditEntry {
-            at: crate::db::format_local(e.at, scope.time_zone()),
+            at: crate::time::format_local(e.at, scope.time_zone()),
             actor: e.actor.unwrap_or_default(),
             action: audit::action_label(&e.action).to_owned(),
             detail: e.detail,

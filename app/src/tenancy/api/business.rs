@@ -9,7 +9,7 @@ use crate::error::AppError;
 fn to_dto(t: crate::tenancy::db::tenants::Tenant) -> BusinessSettings {
     use shared::tenancy::business::{IvaCondition, Rubro, format_cuit};
     BusinessSettings {
-        created_at: crate::db::format_local(t.created_at, &t.time_zone),
+        created_at: crate::time::format_local(t.created_at, crate::time::zone(&t.time_zone)),
         name: t.name,
         slug: t.slug,
         rubro: Rubro::from_code(&t.rubro).unwrap_or(Rubro::Otro),

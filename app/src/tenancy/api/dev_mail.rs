@@ -31,7 +31,7 @@ pub async fn list_dev_mail() -> Result<Vec<DevMail>, AppError> {
             to: m.to_address,
             subject: m.subject,
             body: m.body_text,
-            created_at: crate::db::format_local(m.created_at, &tz),
+            created_at: crate::time::format_local(m.created_at, tz),
         })
         .collect())
 }

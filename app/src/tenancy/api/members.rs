@@ -28,7 +28,7 @@ pub async fn list_members() -> Result<Vec<Member>, AppError> {
         .map(|m| Member {
             role: m.role(),
             is_me: m.user_id == scope.user_id(),
-            joined_at: crate::db::format_local(m.created_at, scope.time_zone()),
+            joined_at: crate::time::format_local(m.created_at, scope.time_zone()),
             id: m.id,
             email: m.email,
             display_name: m.display_name,
@@ -148,7 +148,7 @@ pub async fn list_invitations() -> Result<Vec<Invitation>, AppError> {
             role: Role::from_code(&i.role).unwrap_or(Role::Viewer),
             email: i.email,
             invited_by: by.unwrap_or_else(|| "(ya no está en el negocio)".into()),
-            expires_at: crate::db::format_local(i.expires_at, scope.time_zone()),
+            expires_at: crate::time::format_local(i.expires_at, scope.time_zone()),
         })
         .collect())
 }

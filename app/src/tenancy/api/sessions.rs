@@ -22,8 +22,8 @@ pub async fn list_my_sessions() -> Result<Vec<SessionEntry>, AppError> {
             current: s.id == user.session_id,
             user_agent: shared::tenancy::user_agent::describe_user_agent(&s.user_agent),
             ip: s.ip,
-            created_at: crate::db::format_local(s.created_at, &tz),
-            last_seen_at: crate::db::format_local(s.last_seen_at, &tz),
+            created_at: crate::time::format_local(s.created_at, tz),
+            last_seen_at: crate::time::format_local(s.last_seen_at, tz),
         })
         .collect())
 }

@@ -63,7 +63,7 @@ pub struct TenantScope {
     user_id: i64,
     member_id: i64,
     role: Role,
-    time_zone: String,
+    time_zone: chrono_tz::Tz,
 }
 
 impl TenantScope {
@@ -83,9 +83,9 @@ impl TenantScope {
     pub fn role(&self) -> Role {
         self.role
     }
-    /// The business' time zone (for showing times).
-    pub fn time_zone(&self) -> &str {
-        &self.time_zone
+    /// The business' time zone (for showing times), parsed once when the scope is made.
+    pub fn time_zone(&self) -> chrono_tz::Tz {
+        self.time_zone
     }
 
     /// Sets `app.tenant_id` and `app.user_id` for the rest of the caller's transaction.
@@ -100,9 +100,9 @@ impl TenantScope {
         user_id: i64,
         member_id: i64,
         role: Role,
-        time_zone: String,
+        time_zone: &str,
     ) -> Self {
-        Self { tenant_id, user_id, member_id, role, time_zone }
+        Self { tenant_id, user_id, member_id, role, time_zone: crate::time::zone(time_zone) }
     }
 }
 
@@ -238,7 +238,7 @@ async fn scope_for(
             user_id: user.user_id,
             member_id: membership.id,
             role,
-            time_zone: membership.time_zone,
+            time_zone: crate::time::zone(&membership.time_zone),
         };
         if chrono::Utc::now() - membership.last_activity_at >= Tenant::TOUCH_EVERY {
             Tenant::touch(conn, &scope).await?;
