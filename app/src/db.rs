@@ -44,3 +44,10 @@ pub async fn conn() -> Result<DbConn, crate::error::AppError> {
     let state = crate::state::state()?;
     state.pool.get().await.map_err(crate::error::AppError::unavailable)
 }
+
+/// Whether `e` is a unique violation of `constraint` (named, so a clash on another key is never
+/// taken for this one): the one way every domain recognises "already taken".
+pub fn is_unique_violation(e: &diesel::result::Error, constraint: &str) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    matches!(e, Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) if info.constraint_name() == Some(constraint))
+}

@@ -64,7 +64,7 @@ pub async fn add_device(
             NewDevice { tenant_id: scope.tenant_id(), uid: &uid, name: &name, location: &location, secret: &secret.0 };
         match Device::create(conn, scope, &new).await {
             Ok(_) => return Ok(credentials(&uid, &name, &secret, broker_url)),
-            Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {}
+            Err(e) if crate::db::is_unique_violation(&e, "devices_uid_key") => {}
             Err(e) => return Err(e.into()),
         }
     }

@@ -7,7 +7,7 @@ use shared::tenancy::{Role, account, business};
 use crate::error::AppError;
 use crate::tenancy::auth::{self, RequestMeta, SessionUser, TenantScope};
 use crate::tenancy::db::{
-    self, audit, email_tokens, email_tokens::Purpose, invitations, login_attempts, mail, memberships, sessions,
+    audit, email_tokens, email_tokens::Purpose, invitations, login_attempts, mail, memberships, sessions,
     sign_up_requests, tenants, users,
 };
 
@@ -33,9 +33,29 @@ pub struct CheckedBusiness {
 
 /// Checks a new business' fields (sign-up and "another business").
 pub fn check_business(name: &str, rubro: &str, cuit: &str, iva_condition: &str) -> Result<CheckedBusiness, AppError> {
-    let name = business::validate_business_name(name).map_err(|e| AppError::invalid("business_name", e))?;
     let rubro =
         business::Rubro::from_code(rubro).ok_or_else(|| AppError::invalid("rubro", "Elegí el rubro de tu negocio."))?;
+    let identity = check_identity("business_name", name, cuit, iva_condition)?;
+    Ok(CheckedBusiness { name: identity.name, rubro, cuit: identity.cuit, iva: identity.iva })
+}
+
+/// A business' name and tax identity, checked.
+pub struct CheckedIdentity {
+    pub name: String,
+    /// The 11 digits, if given.
+    pub cuit: Option<String>,
+    pub iva: business::IvaCondition,
+}
+
+/// Checks a business' name (its form field is `name_field`), CUIT (optional) and IVA condition:
+/// the one check for creating a business and for editing it.
+pub fn check_identity(
+    name_field: &'static str,
+    name: &str,
+    cuit: &str,
+    iva_condition: &str,
+) -> Result<CheckedIdentity, AppError> {
+    let name = business::validate_business_name(name).map_err(|e| AppError::invalid(name_field, e))?;
     let cuit = if cuit.trim().is_empty() {
         None
     } else {
@@ -43,7 +63,7 @@ pub fn check_business(name: &str, rubro: &str, cuit: &str, iva_condition: &str) 
     };
     let iva = business::IvaCondition::from_code(iva_condition)
         .ok_or_else(|| AppError::invalid("iva_condition", "Elegí la condición frente al IVA."))?;
-    Ok(CheckedBusiness { name: name.to_owned(), rubro, cuit, iva })
+    Ok(CheckedIdentity { name: name.to_owned(), cuit, iva })
 }
 
 /// Checked sign-up fields.
@@ -129,7 +149,7 @@ pub async fn confirm_sign_up(
         .await
         .map_err(|e| {
             // Whoever holds the link owns the address, so saying so tells nobody else anything.
-            if db::is_unique_violation(&e, "users_email_key") {
+            if crate::db::is_unique_violation(&e, "users_email_key") {
                 AppError::invalid("token", "Ya hay una cuenta con este correo. Ingresá o restablecé la contraseña.")
             } else {
                 AppError::from(e)
@@ -502,7 +522,7 @@ pub async fn sign_up_invited(
         )
         .await
         .map_err(|e| {
-            if db::is_unique_violation(&e, "users_email_key") {
+            if crate::db::is_unique_violation(&e, "users_email_key") {
                 AppError::invalid(
                     "email",
                     "Ya hay una cuenta con ese correo: iniciá sesión para aceptar la invitación.",

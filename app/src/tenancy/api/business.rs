@@ -51,14 +51,8 @@ pub async fn update_business(
 
     use crate::tenancy::{auth, db::audit, db::tenants};
     let scope = auth::require(Permission::BusinessEdit).await?;
-    let name = business::validate_business_name(&name).map_err(|e| AppError::invalid("name", e))?;
-    let cuit = if cuit.trim().is_empty() {
-        None
-    } else {
-        Some(business::parse_cuit(&cuit).map_err(|e| AppError::invalid("cuit", e))?)
-    };
-    let iva = business::IvaCondition::from_code(&iva_condition)
-        .ok_or_else(|| AppError::invalid("iva_condition", "Elegí la condición frente al IVA."))?;
+    let crate::tenancy::service::CheckedIdentity { name, cuit, iva } =
+        crate::tenancy::service::check_identity("name", &name, &cuit, &iva_condition)?;
     if !business::TIME_ZONES.contains(&time_zone.as_str()) {
         return Err(AppError::invalid("time_zone", "Elegí una zona horaria de la lista."));
     }
@@ -68,13 +62,13 @@ pub async fn update_business(
         .transaction(async |conn| {
             scope.enter(conn).await?;
             let changes = tenants::TenantChanges {
-                name,
+                name: &name,
                 cuit: cuit.as_deref(),
                 iva_condition: iva.code(),
                 time_zone: &time_zone,
             };
             let t = tenants::Tenant::update(conn, &scope, &changes).await?;
-            audit::record(conn, &scope, "business_updated", name, &ip).await?;
+            audit::record(conn, &scope, "business_updated", &name, &ip).await?;
             Ok::<_, AppError>(t)
         })
         .await?;

@@ -55,7 +55,7 @@ pub async fn create(
         .await;
     match insert {
         Ok(row) => Ok(Some(row)),
-        Err(e) if super::is_unique_violation(&e, "invitations_open_key") => Ok(None),
+        Err(e) if crate::db::is_unique_violation(&e, "invitations_open_key") => Ok(None),
         Err(e) => Err(e),
     }
 }

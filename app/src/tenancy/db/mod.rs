@@ -17,11 +17,6 @@ pub mod users;
 
 use diesel::result::{DatabaseErrorKind, Error};
 
-/// Whether `e` is a unique violation of `constraint`.
-pub fn is_unique_violation(e: &Error, constraint: &str) -> bool {
-    matches!(e, Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) if info.constraint_name() == Some(constraint))
-}
-
 /// Whether `e` is the "last owner" refusal of the memberships trigger.
 pub fn is_last_owner(e: &Error) -> bool {
     matches!(e, Error::DatabaseError(DatabaseErrorKind::CheckViolation, info) if info.constraint_name() == Some("memberships_last_owner"))
