@@ -75,6 +75,15 @@ impl AppError {
     }
 }
 
+/// Plain axum routes (the export, the event stream) answer with the status and the Spanish
+/// message, as server functions do; nothing else about the cause leaves the server.
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        (self.status(), self.to_string()).into_response()
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl AppError {
     /// The HTTP status this error answers with.

@@ -4,7 +4,7 @@
 use tracing_subscriber::EnvFilter;
 
 /// Filter used when `RUST_LOG` is not set.
-pub const DEFAULT_FILTER: &str = "info,rmqtt=warn,rmqtt_net=warn,rmqtt_codec=warn,rumqttc=warn,tower_http=info";
+pub const DEFAULT_FILTER: &str = "info,rmqtt=warn,rmqtt_net=warn,rmqtt_codec=warn,rumqttc=warn";
 
 /// Installs the global subscriber. Safe to call more than once (tests): later calls do nothing.
 pub fn init() {

@@ -6,6 +6,7 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use app::error::AppError;
 use app::state::AppState;
 use axum::Extension;
 use axum::extract::State;
@@ -13,7 +14,6 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::Stream;
 use futures::StreamExt;
-use http::StatusCode;
 use shared::system::StatusEvent;
 use tokio_stream::wrappers::{BroadcastStream, IntervalStream};
 use tokio_util::sync::CancellationToken;
@@ -32,8 +32,8 @@ pub async fn system_events(
 ) -> Response {
     match app::tenancy::auth::is_operator_request(&state.pool, &headers).await {
         Ok(true) => stream(&state, draining).into_response(),
-        Ok(false) => (StatusCode::UNAUTHORIZED, "Solo el operador de la plataforma.").into_response(),
-        Err(e) => (e.status(), e.to_string()).into_response(),
+        Ok(false) => AppError::Unauthenticated.into_response(),
+        Err(e) => e.into_response(),
     }
 }
 

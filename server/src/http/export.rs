@@ -38,10 +38,7 @@ pub struct ExportQuery {
 
 /// The handler.
 pub async fn export(State(state): State<AppState>, headers: http::HeaderMap, Query(q): Query<ExportQuery>) -> Response {
-    match prepare(&state, &headers, &q).await {
-        Ok(response) => response,
-        Err(e) => (e.status(), e.to_string()).into_response(),
-    }
+    prepare(&state, &headers, &q).await.into_response()
 }
 
 async fn prepare(state: &AppState, headers: &http::HeaderMap, q: &ExportQuery) -> Result<Response, AppError> {

@@ -4,6 +4,7 @@
 mod events;
 pub mod export;
 mod health;
+pub mod request_log;
 mod router;
 pub mod security;
 

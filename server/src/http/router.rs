@@ -10,7 +10,6 @@ use http::{HeaderValue, header};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
 
 use super::{Draining, events, export, health};
 
@@ -53,6 +52,6 @@ pub fn router(state: AppState, draining: Draining, security: super::SecurityPoli
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
         .layer(axum::middleware::from_fn_with_state(std::sync::Arc::new(security), super::security::protect))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(super::request_log::log_request))
         .with_state(state)
 }

@@ -1,5 +1,5 @@
 //! The HTTP shell: server-rendered pages, the 404 page, `/health` and its failure mode,
-//! security headers, graceful shutdown.
+//! security headers, request ids, graceful shutdown.
 
 use crate::helpers::TestApp;
 
@@ -86,4 +86,21 @@ async fn shutdown_does_not_wait_for_open_status_pages() {
     // Ended by the server (a complete chunked body), not cut off when the drain time ran out.
     let body = stream.text().await.expect("the stream ended cleanly");
     assert!(body.contains("Snapshot"), "{body}");
+}
+
+#[tokio::test]
+async fn every_answer_names_its_own_request_id_never_the_client_s() {
+    let app = TestApp::spawn().await;
+    let id = |res: &reqwest::Response| res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let first = app.http.get(app.url("/")).send().await.unwrap();
+    let second = app.http.get(app.url("/no-existe")).header("x-request-id", "inventado").send().await.unwrap();
+    assert_eq!(second.status(), 404);
+    let (a, b) = (id(&first), id(&second));
+    assert!(a.len() == 16 && a.bytes().all(|c| c.is_ascii_hexdigit()), "{a}");
+    assert!(b.len() == 16 && b != a && b != "inventado", "{b}");
+    // Plain routes answer errors the way server functions do: status and the Spanish message.
+    let url = format!("{}?device=abcdefghijkl&range=1h", server::http::export::EXPORT_URL);
+    let export = app.http.get(app.url(&url)).send().await.unwrap();
+    assert_eq!(export.status(), 401);
+    assert_eq!(export.text().await.unwrap(), "Tenés que iniciar sesión.");
 }
