@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 use server_fn::codec::JsonEncoding;
 use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 
-/// What went wrong, in terms the UI can act on.
+/// What went wrong, in terms the UI can act on. On the wire: `"not_found"`, or
+/// `{"invalid":{"field":"cuit","reason":"…"}}`, pinned by a test below.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
 pub enum AppError {
     /// The thing does not exist, or belongs to someone else (never say which).
     #[error("No encontramos lo que buscás.")]
@@ -154,6 +156,35 @@ impl From<diesel::result::Error> for AppError {
         match e {
             diesel::result::Error::NotFound => Self::NotFound.reply(),
             e => Self::internal(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The JSON the browser, the no-JavaScript form posts and outside callers read: changing it
+    /// breaks pages already open in browsers, so it changes only on purpose.
+    #[test]
+    fn the_wire_format_is_stable() {
+        let cases = [
+            (AppError::NotFound, r#""not_found""#),
+            (AppError::Unauthenticated, r#""unauthenticated""#),
+            (AppError::Forbidden, r#""forbidden""#),
+            (AppError::Suspended, r#""suspended""#),
+            (
+                AppError::Invalid { field: "cuit".into(), reason: "Revisá el CUIT.".into() },
+                r#"{"invalid":{"field":"cuit","reason":"Revisá el CUIT."}}"#,
+            ),
+            (AppError::Conflict("Ya existe.".into()), r#"{"conflict":"Ya existe."}"#),
+            (AppError::Unavailable, r#""unavailable""#),
+            (AppError::Internal, r#""internal""#),
+            (AppError::Transport("sin red".into()), r#"{"transport":"sin red"}"#),
+        ];
+        for (error, json) in cases {
+            assert_eq!(serde_json::to_string(&error).unwrap(), json);
+            assert_eq!(serde_json::from_str::<AppError>(json).unwrap(), error);
         }
     }
 }

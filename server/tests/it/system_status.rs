@@ -141,8 +141,8 @@ async fn a_topic_filter_narrows_the_messages_and_a_bad_one_is_refused_in_spanish
     let res = status_call(&app, &[("topic_filter", "carniceria/#/temp")], &op).await;
     assert_eq!(res.status(), 422);
     let body: serde_json::Value = res.json().await.unwrap();
-    assert_eq!(body["Invalid"]["field"], "topico");
-    assert!(body["Invalid"]["reason"].as_str().unwrap().contains("comodín #"), "{body}");
+    assert_eq!(body["invalid"]["field"], "topico");
+    assert!(body["invalid"]["reason"].as_str().unwrap().contains("comodín #"), "{body}");
 }
 
 #[tokio::test]

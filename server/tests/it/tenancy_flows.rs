@@ -53,7 +53,7 @@ async fn last_mail_token(app: &TestApp, to: &str) -> (String, String) {
 }
 
 fn invalid(body: &serde_json::Value) -> (&str, &str) {
-    (body["Invalid"]["field"].as_str().unwrap_or_default(), body["Invalid"]["reason"].as_str().unwrap_or_default())
+    (body["invalid"]["field"].as_str().unwrap_or_default(), body["invalid"]["reason"].as_str().unwrap_or_default())
 }
 
 /// Signs up and follows the mailed link: the new owner's session.
@@ -478,7 +478,7 @@ async fn a_suspended_business_is_refused_until_reinstated() {
     assert_eq!(res.status(), 200);
     let res = app.call("/api/tenancy/get_business", &[], Some(&owner)).await;
     assert_eq!(res.status(), 403);
-    assert!(res.text().await.unwrap().contains("Suspended"));
+    assert!(res.text().await.unwrap().contains("suspended"));
     app.call("/api/tenancy/set_business_suspended", &[("tenant_id", &tid), ("suspended", "false")], Some(&op)).await;
     assert_eq!(app.call("/api/tenancy/get_business", &[], Some(&owner)).await.status(), 200);
     // Both decisions are in the business' own audit log.
