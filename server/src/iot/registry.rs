@@ -226,7 +226,7 @@ async fn load_changed(
         .repeatable_read()
         .read_only()
         .run::<_, diesel::result::Error, _>(async |conn| {
-            app::iot::db::enter_system(conn).await?;
+            app::rls::enter_system(conn).await?;
             DeviceKeyRow::changed_since(conn, since).await
         })
         .await
@@ -236,7 +236,7 @@ async fn load_one(pool: &DbPool, uid: &str) -> Result<Option<DeviceKeyRow>, Stri
     use diesel_async::AsyncConnection;
     let mut conn = pool.get().await.map_err(|e| e.to_string())?;
     conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-        app::iot::db::enter_system(conn).await?;
+        app::rls::enter_system(conn).await?;
         DeviceKeyRow::by_uid(conn, uid).await
     })
     .await

@@ -114,7 +114,7 @@ pub async fn claim_due(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<
     use diesel::dsl::now;
     use diesel_async::AsyncConnection;
     conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-        super::enter_system(conn).await?;
+        crate::rls::enter_system(conn).await?;
         diesel::update(device_commands::table)
             .filter(device_commands::status.eq("pending"))
             .filter(device_commands::expires_at.le(now))

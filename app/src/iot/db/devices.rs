@@ -25,7 +25,7 @@ pub struct DeviceKeyRow {
 }
 
 impl DeviceKeyRow {
-    /// The device with public id `uid` (ingest/broker context: call [`super::enter_system`]).
+    /// The device with public id `uid` (ingest/broker context: call [`crate::rls::enter_system`]).
     pub async fn by_uid(conn: &mut AsyncPgConnection, uid: &str) -> QueryResult<Option<Self>> {
         devices::table.filter(devices::uid.eq(uid)).select(Self::as_select()).first(conn).await.optional()
     }
@@ -252,8 +252,8 @@ pub async fn create_for_simulation(
         id: i64,
     }
     conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-        super::enter_system(conn).await?;
-        diesel::sql_query("SELECT set_config('app.operator', 'on', true)").execute(conn).await?;
+        crate::rls::enter_system(conn).await?;
+        crate::rls::set(conn, crate::rls::Setting::Operator, "on").await?;
         let tenant: Option<Id> = diesel::sql_query("SELECT id FROM tenants WHERE slug = $1")
             .bind::<Text, _>(slug)
             .get_result(conn)

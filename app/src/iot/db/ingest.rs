@@ -173,7 +173,7 @@ pub async fn write_batch(
 }
 
 async fn write(conn: &mut AsyncPgConnection, batches: &[DeviceBatch], limits: TimeLimits) -> QueryResult<BatchOutcome> {
-    super::enter_system(conn).await?;
+    crate::rls::enter_system(conn).await?;
     // A batch never waits long: if it does, something is stuck and the nodes will resend.
     diesel::sql_query("SET LOCAL statement_timeout = '30s'").execute(conn).await?;
     let mut ids: Vec<i64> = batches.iter().map(|b| b.device_id).collect();

@@ -7,13 +7,3 @@ pub mod devices;
 pub mod ingest;
 pub mod readings;
 pub mod upkeep;
-
-use diesel::sql_types::Text;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
-
-/// Marks the current transaction as the server's own cross-business work (ingest, jobs): the
-/// `system_rows` policies let it through. Never called on a request's behalf.
-pub async fn enter_system(conn: &mut AsyncPgConnection) -> diesel::QueryResult<()> {
-    diesel::sql_query("SELECT set_config('app.system', $1, true)").bind::<Text, _>("on").execute(conn).await?;
-    Ok(())
-}

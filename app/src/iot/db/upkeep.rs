@@ -82,7 +82,7 @@ struct Progress {
 /// One rollup round (system context); `None` if another server is doing one.
 pub async fn roll_up(conn: &mut AsyncPgConnection, retention_days: i32) -> QueryResult<Option<RollupRound>> {
     conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-        super::enter_system(conn).await?;
+        crate::rls::enter_system(conn).await?;
         let progress: Option<Progress> = diesel::sql_query(
             "SELECT minutes_until, hours_until FROM reading_rollup_progress WHERE id = 1 FOR UPDATE SKIP LOCKED",
         )

@@ -3,11 +3,11 @@
 //! of tenant-owned tables take one and filter by it, and [`TenantScope::enter`] sets
 //! `app.tenant_id` in the transaction so row-level security agrees.
 
-use diesel::sql_types::Text;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use shared::tenancy::{Permission, Role};
 
 use crate::error::AppError;
+use crate::rls::{self, Setting};
 use crate::tenancy::db::{memberships, sessions::ActiveSession, tenants::Tenant};
 
 /// The signed-in account behind the request's cookie.
@@ -38,7 +38,7 @@ impl SessionUser {
 
     /// [`SessionUser::enter`] for an account that has no session yet (logging in).
     pub async fn enter_user_id(conn: &mut AsyncPgConnection, user_id: i64) -> diesel::QueryResult<()> {
-        set_config(conn, "app.user_id", &user_id.to_string()).await
+        rls::set(conn, Setting::UserId, &user_id.to_string()).await
     }
 }
 
@@ -48,12 +48,12 @@ pub(in crate::tenancy) async fn enter_invited_business(
     conn: &mut AsyncPgConnection,
     tenant_id: i64,
 ) -> diesel::QueryResult<()> {
-    set_config(conn, "app.tenant_id", &tenant_id.to_string()).await
+    rls::set(conn, Setting::TenantId, &tenant_id.to_string()).await
 }
 
 /// Sets `app.invitation_hash`: the request holds that invitation's link and may read it.
 pub async fn set_invitation_hash(conn: &mut AsyncPgConnection, hash: &str) -> diesel::QueryResult<()> {
-    set_config(conn, "app.invitation_hash", hash).await
+    rls::set(conn, Setting::InvitationHash, hash).await
 }
 
 /// Permission to work on one business' rows, as one member with one role.
@@ -90,7 +90,7 @@ impl TenantScope {
 
     /// Sets `app.tenant_id` and `app.user_id` for the rest of the caller's transaction.
     pub async fn enter(&self, conn: &mut AsyncPgConnection) -> diesel::QueryResult<()> {
-        enter_tenant_as(conn, self.tenant_id, self.user_id).await
+        rls::enter_tenant_as(conn, self.tenant_id, self.user_id).await
     }
 
     /// The scope of a member who just joined (sign-up, accepted invitation): built by the
@@ -120,35 +120,14 @@ impl OperatorScope {
 
     /// Enters business `tenant_id` too (to write its audit log).
     pub async fn enter_business(&self, conn: &mut AsyncPgConnection, tenant_id: i64) -> diesel::QueryResult<()> {
-        set_config(conn, "app.tenant_id", &tenant_id.to_string()).await
+        rls::set(conn, Setting::TenantId, &tenant_id.to_string()).await
     }
 
     /// Sets `app.operator` for the rest of the caller's transaction.
     pub async fn enter(&self, conn: &mut AsyncPgConnection) -> diesel::QueryResult<()> {
-        set_config(conn, "app.operator", "on").await?;
-        set_config(conn, "app.user_id", &self.user_id.to_string()).await
+        rls::set(conn, Setting::Operator, "on").await?;
+        rls::set(conn, Setting::UserId, &self.user_id.to_string()).await
     }
-}
-
-/// `app.tenant_id` and `app.user_id` for the rest of the transaction, in one round trip (every
-/// request does it).
-async fn enter_tenant_as(conn: &mut AsyncPgConnection, tenant_id: i64, user_id: i64) -> diesel::QueryResult<()> {
-    diesel::sql_query("SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)")
-        .bind::<Text, _>(tenant_id.to_string())
-        .bind::<Text, _>(user_id.to_string())
-        .execute(conn)
-        .await
-        .map(drop)
-}
-
-/// `set_config(name, value, true)`: local to the current transaction.
-pub(crate) async fn set_config(conn: &mut AsyncPgConnection, name: &str, value: &str) -> diesel::QueryResult<()> {
-    diesel::sql_query("SELECT set_config($1, $2, true)")
-        .bind::<Text, _>(name)
-        .bind::<Text, _>(value)
-        .execute(conn)
-        .await
-        .map(drop)
 }
 
 /// The session behind the request's cookie, if it is live. Records its activity.
@@ -223,7 +202,7 @@ async fn scope_for(
 ) -> Result<TenantScope, AppError> {
     let tenant_id = user.current_tenant_id.ok_or_else(|| AppError::Forbidden.reply())?;
     conn.transaction(async |conn| {
-        enter_tenant_as(conn, tenant_id, user.user_id).await?;
+        rls::enter_tenant_as(conn, tenant_id, user.user_id).await?;
         let membership =
             memberships::of_user_in(conn, user.user_id, tenant_id).await?.ok_or_else(|| AppError::Forbidden.reply())?;
         if membership.suspended_at.is_some() {
