@@ -10,6 +10,17 @@ use shared::system::BrokerMode;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+/// Why a round of a background job failed. The job logs it and runs again at its next tick.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// No connection from the pool (the database is down or every connection is busy).
+    #[error("no database connection: {0}")]
+    Pool(#[from] diesel_async::pooled_connection::deadpool::PoolError),
+    /// A query failed.
+    #[error("database: {0}")]
+    Database(#[from] diesel::result::Error),
+}
+
 /// How often the database is checked for the status page's live summary.
 pub const HEALTH_EVERY: Duration = Duration::from_secs(5);
 
@@ -62,10 +73,10 @@ pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 async fn prune(state: &AppState) {
     use app::tenancy::db::{login_attempts, sessions};
     let result = async {
-        let mut conn = state.pool.get().await.map_err(|e| e.to_string())?;
-        let s = sessions::prune(&mut conn).await.map_err(|e| e.to_string())?;
-        let a = login_attempts::prune(&mut conn).await.map_err(|e| e.to_string())?;
-        Ok::<_, String>((s, a))
+        let mut conn = state.pool.get().await?;
+        let s = sessions::prune(&mut conn).await?;
+        let a = login_attempts::prune(&mut conn).await?;
+        Ok::<_, JobError>((s, a))
     }
     .await;
     match result {
@@ -103,11 +114,11 @@ async fn heartbeat(state: &AppState, server_id: &str, mode: BrokerMode) {
         },
     };
     let result = async {
-        let mut conn = state.pool.get().await.map_err(|e| e.to_string())?;
-        ServerInstance::heartbeat(&mut conn, &me).await.map_err(|e| e.to_string())?;
-        let alive = ServerInstance::count_alive(&mut conn).await.map_err(|e| e.to_string())?;
-        ServerInstance::prune_stale(&mut conn).await.map_err(|e| e.to_string())?;
-        Ok::<_, String>(alive)
+        let mut conn = state.pool.get().await?;
+        ServerInstance::heartbeat(&mut conn, &me).await?;
+        let alive = ServerInstance::count_alive(&mut conn).await?;
+        ServerInstance::prune_stale(&mut conn).await?;
+        Ok::<_, JobError>(alive)
     }
     .await;
     match result {
@@ -119,8 +130,8 @@ async fn heartbeat(state: &AppState, server_id: &str, mode: BrokerMode) {
 /// Removes this server's heartbeat row at a clean shutdown.
 pub async fn deregister(state: &AppState, server_id: &str) {
     let removed = async {
-        let mut conn = state.pool.get().await.map_err(|e| e.to_string())?;
-        ServerInstance::remove(&mut conn, server_id).await.map_err(|e| e.to_string())
+        let mut conn = state.pool.get().await?;
+        Ok::<_, JobError>(ServerInstance::remove(&mut conn, server_id).await?)
     };
     match tokio::time::timeout(Duration::from_secs(3), removed).await {
         Ok(Ok(())) => {}

@@ -11,6 +11,7 @@ use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::MailConfig;
+use crate::jobs::JobError;
 
 /// How often the outbox is looked at.
 pub const POLL_EVERY: Duration = Duration::from_secs(3);
@@ -41,33 +42,46 @@ impl Sender {
         }
     }
 
-    async fn send(&self, m: &OutboxMail) -> Result<(), String> {
+    async fn send(&self, m: &OutboxMail) -> Result<(), SendError> {
         match self {
             Self::Log => {
                 tracing::info!(to = %m.to_address, subject = %m.subject, body = %m.body_text, "mail (no SMTP configured; see /dev/correos)");
                 Ok(())
             }
             Self::Smtp { transport, from } => {
-                let to: Mailbox = m.to_address.parse().map_err(|e| format!("bad address: {e}"))?;
+                let to: Mailbox = m.to_address.parse()?;
                 let message = Message::builder()
                     .from(from.clone())
                     .to(to)
                     .subject(&m.subject)
                     .header(lettre::message::header::ContentType::TEXT_PLAIN)
-                    .body(m.body_text.clone())
-                    .map_err(|e| e.to_string())?;
-                transport.send(message).await.map(drop).map_err(|e| e.to_string())
+                    .body(m.body_text.clone())?;
+                Ok(transport.send(message).await.map(drop)?)
             }
         }
     }
 }
 
+/// Why one mail was not sent (kept on its outbox row, which is retried with back-off).
+#[derive(Debug, thiserror::Error)]
+enum SendError {
+    /// The stored address is not one SMTP accepts.
+    #[error("bad address: {0}")]
+    Address(#[from] lettre::address::AddressError),
+    /// The message could not be built.
+    #[error("message: {0}")]
+    Message(#[from] lettre::error::Error),
+    /// The SMTP server refused it or could not be reached.
+    #[error("smtp: {0}")]
+    Smtp(#[from] lettre::transport::smtp::Error),
+}
+
 /// Sends what is due; returns how many were sent. Claims first (a short transaction), then
 /// sends with no lock or transaction held, then records each outcome.
 #[tracing::instrument(skip_all)]
-pub async fn send_due(pool: &DbPool, sender: &Sender) -> Result<usize, String> {
-    let mut conn = pool.get().await.map_err(|e| e.to_string())?;
-    let due = mail::claim_due(&mut conn, BATCH).await.map_err(|e| e.to_string())?;
+pub async fn send_due(pool: &DbPool, sender: &Sender) -> Result<usize, JobError> {
+    let mut conn = pool.get().await?;
+    let due = mail::claim_due(&mut conn, BATCH).await?;
     let mut sent = 0;
     for m in &due {
         let outcome = sender.send(m).await;
@@ -75,10 +89,10 @@ pub async fn send_due(pool: &DbPool, sender: &Sender) -> Result<usize, String> {
             Ok(()) => mail::mark_sent(&mut conn, m.id).await,
             Err(e) => {
                 tracing::warn!(mail = m.id, attempt = m.attempts + 1, error = %e, "mail not sent; will retry");
-                mail::mark_failed(&mut conn, m, e).await
+                mail::mark_failed(&mut conn, m, &e.to_string()).await
             }
         };
-        recorded.map_err(|e| e.to_string())?;
+        recorded?;
         sent += usize::from(outcome.is_ok());
     }
     Ok(sent)

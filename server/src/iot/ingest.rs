@@ -174,7 +174,7 @@ pub async fn run_worker(
 enum WriteError {
     /// No connection from the pool.
     #[error("no database connection: {0}")]
-    Pool(String),
+    Pool(#[from] diesel_async::pooled_connection::deadpool::PoolError),
     /// A database failure that is not about the data (retry the same batch).
     #[error("database: {0}")]
     Transient(diesel::result::Error),
@@ -186,7 +186,7 @@ async fn write(
     settings: IngestSettings,
     stats: &IngestStats,
 ) -> Result<BatchOutcome, WriteError> {
-    let mut conn = pool.get().await.map_err(|e| WriteError::Pool(e.to_string()))?;
+    let mut conn = pool.get().await?;
     write_isolating(&mut conn, batches, settings.limits(Utc::now()), stats).await
 }
 

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::link::Downlinks;
+use crate::jobs::JobError;
 
 /// Days of partitions kept ready ahead of today.
 pub const PARTITIONS_AHEAD_DAYS: i32 = 3;
@@ -43,8 +44,8 @@ pub fn spawn(
         let p = p.clone();
         async move {
             let round = async {
-                let mut conn = p.get().await.map_err(|e| e.to_string())?;
-                app::iot::db::upkeep::roll_up(&mut conn, retention_days).await.map_err(|e| e.to_string())
+                let mut conn = p.get().await?;
+                Ok::<_, JobError>(app::iot::db::upkeep::roll_up(&mut conn, retention_days).await?)
             };
             match round.await {
                 Ok(Some(r)) if r != Default::default() => tracing::debug!(?r, "rollup round"),
@@ -64,20 +65,18 @@ pub fn spawn(
 }
 
 /// Makes sure the partitions exist (also called once at start-up, before ingest begins).
-pub async fn prepare_partitions(pool: &DbPool, retention_days: i32) -> Result<i32, String> {
-    let mut conn = pool.get().await.map_err(|e| e.to_string())?;
-    let changed = app::iot::db::upkeep::prepare_partitions(&mut conn, PARTITIONS_AHEAD_DAYS, retention_days)
-        .await
-        .map_err(|e| e.to_string())?;
+pub async fn prepare_partitions(pool: &DbPool, retention_days: i32) -> Result<i32, JobError> {
+    let mut conn = pool.get().await?;
+    let changed = app::iot::db::upkeep::prepare_partitions(&mut conn, PARTITIONS_AHEAD_DAYS, retention_days).await?;
     if changed > 0 {
         tracing::info!(changed, "readings partitions made or dropped");
     }
     Ok(changed)
 }
 
-async fn send_due_commands(pool: &DbPool, downlinks: &Downlinks) -> Result<(), String> {
-    let mut conn = pool.get().await.map_err(|e| e.to_string())?;
-    let due = app::iot::db::commands::claim_due(&mut conn, 200).await.map_err(|e| e.to_string())?;
+async fn send_due_commands(pool: &DbPool, downlinks: &Downlinks) -> Result<(), JobError> {
+    let mut conn = pool.get().await?;
+    let due = app::iot::db::commands::claim_due(&mut conn, 200).await?;
     for cmd in due {
         let Some(secret) = Secret::from_bytes(&cmd.secret) else { continue };
         let Ok(command) = serde_json::from_value::<Command>(cmd.command) else {

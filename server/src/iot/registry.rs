@@ -16,9 +16,11 @@ use app::iot::db::devices::DeviceKeyRow;
 use shared::iot::frame::{Secret, constant_time_eq};
 use shared::iot::wire::is_device_id;
 
-use crate::mqtt::acl::Access;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
+
+use crate::jobs::JobError;
+use crate::mqtt::acl::Access;
 
 /// How often changed devices are reloaded.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(2);
@@ -199,8 +201,8 @@ impl Registry {
     /// the next refresh starts.
     pub async fn refresh(&self, pool: &DbPool, since: Option<i64>) -> Option<i64> {
         let rows = async {
-            let mut conn = pool.get().await.map_err(|e| e.to_string())?;
-            load_changed(&mut conn, since).await.map_err(|e| e.to_string())
+            let mut conn = pool.get().await?;
+            Ok::<_, JobError>(load_changed(&mut conn, since).await?)
         }
         .await;
         match rows {
@@ -232,15 +234,16 @@ async fn load_changed(
         .await
 }
 
-async fn load_one(pool: &DbPool, uid: &str) -> Result<Option<DeviceKeyRow>, String> {
+async fn load_one(pool: &DbPool, uid: &str) -> Result<Option<DeviceKeyRow>, JobError> {
     use diesel_async::AsyncConnection;
-    let mut conn = pool.get().await.map_err(|e| e.to_string())?;
-    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-        app::rls::enter_system(conn).await?;
-        DeviceKeyRow::by_uid(conn, uid).await
-    })
-    .await
-    .map_err(|e| e.to_string())
+    let mut conn = pool.get().await?;
+    let row = conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+            app::rls::enter_system(conn).await?;
+            DeviceKeyRow::by_uid(conn, uid).await
+        })
+        .await?;
+    Ok(row)
 }
 
 /// The receiving end of the registry's misses.
