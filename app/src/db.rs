@@ -42,7 +42,7 @@ pub type DbConn = diesel_async::pooled_connection::deadpool::Object<AsyncPgConne
 /// [`AppError::Unavailable`](crate::error::AppError::Unavailable).
 pub async fn conn() -> Result<DbConn, crate::error::AppError> {
     let state = crate::state::state()?;
-    state.pool.get().await.map_err(crate::error::AppError::unavailable)
+    state.pool.get().await.map_err(|e| crate::error::AppError::unavailable(e))
 }
 
 /// Whether `e` is a unique violation of `constraint` (named, so a clash on another key is never

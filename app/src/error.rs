@@ -130,9 +130,13 @@ impl AppError {
         Self::Invalid { field: field.to_owned(), reason: reason.to_string() }.reply()
     }
 
-    /// Logs `cause` and returns [`AppError::Internal`]; for `map_err` on unexpected failures.
+    /// Logs `cause`, with the caller's file and line, and returns [`AppError::Internal`]; for
+    /// `map_err(|e| AppError::internal(e))` on unexpected failures (a closure, not
+    /// `map_err(AppError::internal)`: through a function pointer the caller is lost).
+    #[track_caller]
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        tracing::error!(%cause, "internal error");
+        let location = std::panic::Location::caller();
+        tracing::error!(%cause, %location, "internal error");
         Self::Internal.reply()
     }
 
@@ -141,9 +145,12 @@ impl AppError {
         Self::Conflict(message.into()).reply()
     }
 
-    /// Logs `cause` and returns [`AppError::Unavailable`]; for pool timeouts and outages.
+    /// Logs `cause`, with the caller's file and line, and returns [`AppError::Unavailable`]; for
+    /// pool timeouts and outages.
+    #[track_caller]
     pub fn unavailable(cause: impl std::fmt::Display) -> Self {
-        tracing::warn!(%cause, "dependency unavailable");
+        let location = std::panic::Location::caller();
+        tracing::warn!(%cause, %location, "dependency unavailable");
         Self::Unavailable.reply()
     }
 }
@@ -151,7 +158,8 @@ impl AppError {
 #[cfg(feature = "ssr")]
 impl From<diesel::result::Error> for AppError {
     /// A row that is not there (or not visible to this tenant) is `NotFound`; anything else is
-    /// logged and reported as internal.
+    /// logged, with the location of the `?` that converted it, and reported as internal.
+    #[track_caller]
     fn from(e: diesel::result::Error) -> Self {
         match e {
             diesel::result::Error::NotFound => Self::NotFound.reply(),

@@ -50,7 +50,7 @@ async fn prepare(state: &AppState, headers: &http::HeaderMap, q: &ExportQuery) -
     };
     let (from, to) = range(q)?;
     let device = {
-        let mut conn = state.pool.get().await.map_err(AppError::unavailable)?;
+        let mut conn = state.pool.get().await.map_err(|e| AppError::unavailable(e))?;
         conn.transaction::<_, AppError, _>(async |conn| {
             scope.enter(conn).await?;
             Ok(Device::find(conn, &scope, &q.device).await?)

@@ -96,14 +96,17 @@ impl HashingLimit {
         }
         let permit = self.running.acquire().await;
         self.waiting.fetch_sub(1, Ordering::AcqRel);
-        let _permit = permit.map_err(AppError::internal)?;
-        tokio::task::spawn_blocking(work).await.map_err(AppError::internal)
+        let _permit = permit.map_err(|e| AppError::internal(e))?;
+        tokio::task::spawn_blocking(work).await.map_err(|e| AppError::internal(e))
     }
 }
 
 /// Hashes `password` on a blocking thread, within the process-wide `HashingLimit`.
 pub async fn hash_password(password: String) -> Result<String, AppError> {
-    HashingLimit::global().run(move || PasswordHasher::hash_blocking(&password)).await?.map_err(AppError::internal)
+    HashingLimit::global()
+        .run(move || PasswordHasher::hash_blocking(&password))
+        .await?
+        .map_err(|e| AppError::internal(e))
 }
 
 /// Checks `password` against `hash`, or against a dummy hash when there is no account, on a

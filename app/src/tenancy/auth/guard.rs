@@ -157,7 +157,7 @@ async fn session_of_token(
 /// such as the status event stream, which run outside Leptos' context).
 pub async fn is_operator_request(pool: &crate::db::DbPool, headers: &http::HeaderMap) -> Result<bool, AppError> {
     let Some(token) = super::session_token_from(headers) else { return Ok(false) };
-    let mut conn = pool.get().await.map_err(AppError::unavailable)?;
+    let mut conn = pool.get().await.map_err(|e| AppError::unavailable(e))?;
     Ok(ActiveSession::find(&mut conn, &super::token_hash(&token)).await?.is_some_and(|s| s.is_operator))
 }
 
@@ -189,7 +189,7 @@ pub async fn require_from_headers(
     headers: &http::HeaderMap,
     permission: Permission,
 ) -> Result<TenantScope, AppError> {
-    let mut conn = pool.get().await.map_err(AppError::unavailable)?;
+    let mut conn = pool.get().await.map_err(|e| AppError::unavailable(e))?;
     let user =
         session_of_token(&mut conn, super::session_token_from(headers)).await?.ok_or(AppError::Unauthenticated)?;
     scope_for(&mut conn, user, permission).await
