@@ -5,6 +5,9 @@
 
 extern crate alloc;
 
+#[cfg(feature = "diesel")]
+mod stored_code;
+
 pub mod format;
 pub mod iot;
 pub mod money;

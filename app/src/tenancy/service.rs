@@ -200,9 +200,9 @@ async fn create_business(
             id,
             name: &form.name,
             slug: &slug,
-            rubro: form.rubro.code(),
+            rubro: form.rubro,
             cuit: form.cuit.as_deref(),
-            iva_condition: form.iva.code(),
+            iva_condition: form.iva,
         };
         if let Some(t) = tenants::Tenant::create(conn, &new).await? {
             created = Some(t);
@@ -212,7 +212,7 @@ async fn create_business(
     let tenant = created.ok_or_else(|| AppError::invalid("business_name", "Probá con otro nombre para el negocio."))?;
     let member_id = memberships::create(
         conn,
-        &memberships::NewMembership { tenant_id: id, user_id, role: Role::Owner.code(), display_name: owner_name },
+        &memberships::NewMembership { tenant_id: id, user_id, role: Role::Owner, display_name: owner_name },
     )
     .await?;
     Ok(TenantScope::for_new_member(id, user_id, member_id, Role::Owner, &tenant.time_zone))
@@ -467,7 +467,7 @@ pub async fn accept_invitation(
                 format!("Esta invitación es para {}. Iniciá sesión con esa cuenta para aceptarla.", inv.email),
             ));
         }
-        let role = Role::from_code(&inv.role).unwrap_or(Role::Viewer);
+        let role = inv.role;
         let scope = TenantScope::for_new_member(inv.tenant_id, user.id, 0, role, "");
         scope.enter(conn).await?;
         let member_id = match memberships::of_user_in(conn, user.id, inv.tenant_id).await? {
@@ -478,7 +478,7 @@ pub async fn accept_invitation(
                     &memberships::NewMembership {
                         tenant_id: inv.tenant_id,
                         user_id: user.id,
-                        role: &inv.role,
+                        role: inv.role,
                         display_name: &user.display_name,
                     },
                 )
@@ -599,7 +599,7 @@ pub async fn seed_demo(conn: &mut AsyncPgConnection, password: &str) -> Result<V
                             &memberships::NewMembership {
                                 tenant_id: s.tenant_id(),
                                 user_id: user.id,
-                                role: role.code(),
+                                role: *role,
                                 display_name: person,
                             },
                         )

@@ -1,6 +1,6 @@
 //! Guard rails for the schema: `app/src/schema.rs` says exactly what the migrations build (every
 //! table, column, type, nullability and primary key), and every migration goes down and up again
-//! leaving the same schema.
+//! leaving the same schema; stored codes read as their enums.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -203,4 +203,30 @@ async fn every_migration_goes_down_and_up_again_to_the_same_schema() {
     let mut conn = conn;
     let after = tables_in(&mut conn).await;
     assert_eq!(before, after, "down and up again leave the same tables, columns and keys");
+}
+
+#[tokio::test]
+async fn stored_codes_read_as_their_enums_and_an_unknown_code_is_an_error() {
+    use shared::tenancy::Role;
+    use shared::tenancy::business::Rubro;
+    #[derive(QueryableByName)]
+    struct Codes {
+        #[diesel(sql_type = Text)]
+        role: Role,
+        #[diesel(sql_type = Text)]
+        rubro: Rubro,
+    }
+    let db = TestDatabase::new().await.unwrap();
+    let mut conn = server::db::connect(db.url(), Duration::from_secs(5)).await.unwrap();
+    let known: Codes = diesel::sql_query("SELECT 'cashier'::text AS role, 'riego'::text AS rubro")
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!((known.role, known.rubro), (Role::Cashier, Rubro::Riego));
+    let unknown = diesel::sql_query("SELECT 'jefe'::text AS role, 'riego'::text AS rubro")
+        .get_result::<Codes>(&mut conn)
+        .await
+        .err()
+        .expect("an unknown code is refused, not read as some default");
+    assert!(unknown.to_string().contains("unknown") && unknown.to_string().contains("jefe"), "{unknown}");
 }

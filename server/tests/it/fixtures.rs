@@ -60,9 +60,9 @@ pub async fn business(conn: &mut AsyncPgConnection, name: &str, owner_email: &st
             id,
             name,
             slug: &slug,
-            rubro: "otro",
+            rubro: shared::tenancy::business::Rubro::Otro,
             cuit: Some("20123456786"),
-            iva_condition: "monotributo",
+            iva_condition: shared::tenancy::business::IvaCondition::Monotributo,
         },
     )
     .await
@@ -76,12 +76,7 @@ pub async fn business(conn: &mut AsyncPgConnection, name: &str, owner_email: &st
 pub async fn member(conn: &mut AsyncPgConnection, tenant_id: i64, account: &Account, role: Role) -> i64 {
     memberships::create(
         conn,
-        &memberships::NewMembership {
-            tenant_id,
-            user_id: account.user_id,
-            role: role.code(),
-            display_name: &account.email,
-        },
+        &memberships::NewMembership { tenant_id, user_id: account.user_id, role, display_name: &account.email },
     )
     .await
     .unwrap()

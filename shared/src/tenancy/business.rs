@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 /// The kind of business ("rubro"); it picks the demo, the landing page and the board profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "diesel", derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 pub enum Rubro {
     /// Carnicería or panadería: cold rooms, ovens, weighed goods.
     CarniceriaPanaderia,
@@ -58,6 +60,8 @@ impl Rubro {
 
 /// The business' position before AFIP for IVA (it decides which invoices it issues).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "diesel", derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 pub enum IvaCondition {
     /// IVA Responsable Inscripto (issues A and B invoices).
     ResponsableInscripto,

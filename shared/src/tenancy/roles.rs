@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 /// What a member is inside one business. Stored as its [`Role::code`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "diesel", derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 pub enum Role {
     /// Owns the business: everything, including other owners. Every business keeps at least one.
     Owner,

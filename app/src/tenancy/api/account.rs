@@ -10,7 +10,6 @@ use crate::error::AppError;
 pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
     use diesel_async::AsyncConnection;
     use shared::tenancy::dto::{BusinessChoice, CurrentBusiness};
-    use shared::tenancy::{Role, business::Rubro};
 
     use crate::tenancy::{auth, db::memberships};
 
@@ -22,12 +21,11 @@ pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
             memberships::all_of_user(conn, user.user_id).await.map_err(AppError::from)
         })
         .await?;
-    let role = |code: &str| Role::from_code(code).unwrap_or(Role::Viewer);
     let current = all.iter().find(|m| Some(m.tenant_id) == user.current_tenant_id).map(|m| CurrentBusiness {
         tenant_id: m.tenant_id,
         name: m.tenant_name.clone(),
-        rubro: Rubro::from_code(&m.rubro).unwrap_or(Rubro::Otro),
-        role: role(&m.role),
+        rubro: m.rubro,
+        role: m.role,
         suspended: m.suspended_at.is_some(),
     });
     Ok(Some(Viewer {
@@ -39,7 +37,7 @@ pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
         current,
         businesses: all
             .iter()
-            .map(|m| BusinessChoice { tenant_id: m.tenant_id, name: m.tenant_name.clone(), role: role(&m.role) })
+            .map(|m| BusinessChoice { tenant_id: m.tenant_id, name: m.tenant_name.clone(), role: m.role })
             .collect(),
     }))
 }

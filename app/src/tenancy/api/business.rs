@@ -7,14 +7,14 @@ use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 fn to_dto(t: crate::tenancy::db::tenants::Tenant) -> BusinessSettings {
-    use shared::tenancy::business::{IvaCondition, Rubro, format_cuit};
+    use shared::tenancy::business::format_cuit;
     BusinessSettings {
         created_at: crate::time::format_local(t.created_at, crate::time::zone(&t.time_zone)),
         name: t.name,
         slug: t.slug,
-        rubro: Rubro::from_code(&t.rubro).unwrap_or(Rubro::Otro),
+        rubro: t.rubro,
         cuit: t.cuit.as_deref().map(format_cuit).unwrap_or_default(),
-        iva_condition: IvaCondition::from_code(&t.iva_condition).unwrap_or(IvaCondition::Monotributo),
+        iva_condition: t.iva_condition,
         time_zone: t.time_zone,
         currency: t.currency,
     }
@@ -64,7 +64,7 @@ pub async fn update_business(
             let changes = tenants::TenantChanges {
                 name: &name,
                 cuit: cuit.as_deref(),
-                iva_condition: iva.code(),
+                iva_condition: iva,
                 time_zone: &time_zone,
             };
             let t = tenants::Tenant::update(conn, &scope, &changes).await?;

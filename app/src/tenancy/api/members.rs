@@ -26,7 +26,7 @@ pub async fn list_members() -> Result<Vec<Member>, AppError> {
     Ok(rows
         .into_iter()
         .map(|m| Member {
-            role: m.role(),
+            role: m.role,
             is_me: m.user_id == scope.user_id(),
             joined_at: crate::time::format_local(m.created_at, scope.time_zone()),
             id: m.id,
@@ -62,19 +62,19 @@ pub async fn update_member(
     conn.transaction(async |conn| {
         scope.enter(conn).await?;
         let current = memberships::get(conn, &scope, member_id).await?;
-        if current.role() != new_role && !scope.role().may_assign(Some(current.role()), new_role) {
+        if current.role != new_role && !scope.role().may_assign(Some(current.role), new_role) {
             return Err(AppError::invalid("role", "Solo un dueño puede nombrar o cambiar dueños."));
         }
-        if current.role() == Role::Owner && !scope.role().allows(Permission::OwnersManage) {
+        if current.role == Role::Owner && !scope.role().allows(Permission::OwnersManage) {
             return Err(AppError::Forbidden.reply());
         }
         let changes = memberships::MemberChanges {
-            role: new_role.code(),
+            role: new_role,
             display_name,
             phone: phone.as_deref(),
             is_professional: is_professional.is_some_and(|v| v == "on" || v == "true"),
         };
-        let updated = memberships::update(conn, &scope, member_id, current.role(), &changes).await.map_err(|e| {
+        let updated = memberships::update(conn, &scope, member_id, current.role, &changes).await.map_err(|e| {
             if db::is_last_owner(&e) {
                 AppError::invalid("role", "El negocio necesita al menos un dueño: nombrá otro antes de cambiar este.")
             } else {
@@ -84,8 +84,8 @@ pub async fn update_member(
         if !updated {
             return Err(AppError::conflict(CHANGED_MEANWHILE));
         }
-        if current.role() != new_role {
-            let detail = format!("{}: {} → {}", current.email, current.role().label(), new_role.label());
+        if current.role != new_role {
+            let detail = format!("{}: {} → {}", current.email, current.role.label(), new_role.label());
             audit::record(conn, &scope, "role_changed", &detail, &ip).await?;
         }
         audit::record(conn, &scope, "member_updated", &current.email, &ip).await?;
@@ -107,10 +107,10 @@ pub async fn remove_member(member_id: i64) -> Result<(), AppError> {
     conn.transaction(async |conn| {
         scope.enter(conn).await?;
         let current = memberships::get(conn, &scope, member_id).await?;
-        if current.role() == Role::Owner && !scope.role().allows(Permission::OwnersManage) {
+        if current.role == Role::Owner && !scope.role().allows(Permission::OwnersManage) {
             return Err(AppError::Forbidden.reply());
         }
-        let removed = memberships::remove(conn, &scope, member_id, current.role()).await.map_err(|e| {
+        let removed = memberships::remove(conn, &scope, member_id, current.role).await.map_err(|e| {
             if db::is_last_owner(&e) {
                 AppError::conflict("No se puede quitar al último dueño del negocio.")
             } else {
@@ -130,7 +130,7 @@ pub async fn remove_member(member_id: i64) -> Result<(), AppError> {
 #[server(prefix = "/api/tenancy", endpoint = "list_invitations")]
 pub async fn list_invitations() -> Result<Vec<Invitation>, AppError> {
     use diesel_async::AsyncConnection;
-    use shared::tenancy::{Permission, Role};
+    use shared::tenancy::Permission;
 
     use crate::tenancy::{auth, db::invitations};
     let scope = auth::require(Permission::MembersView).await?;
@@ -145,7 +145,7 @@ pub async fn list_invitations() -> Result<Vec<Invitation>, AppError> {
         .into_iter()
         .map(|(i, by)| Invitation {
             id: i.id,
-            role: Role::from_code(&i.role).unwrap_or(Role::Viewer),
+            role: i.role,
             email: i.email,
             invited_by: by.unwrap_or_else(|| "(ya no está en el negocio)".into()),
             expires_at: crate::time::format_local(i.expires_at, scope.time_zone()),
@@ -178,7 +178,7 @@ pub async fn invite_member(email: String, role: String) -> Result<(), AppError> 
         if memberships::email_is_member(conn, &scope, &email).await? {
             return Err(AppError::invalid("email", "Esa persona ya es parte del negocio."));
         }
-        invitations::create(conn, &scope, &email, role.code(), &auth::token_hash(&token)).await?.ok_or_else(|| {
+        invitations::create(conn, &scope, &email, role, &auth::token_hash(&token)).await?.ok_or_else(|| {
             AppError::invalid("email", "Ya hay una invitación abierta para ese correo. Anulala para mandar otra.")
         })?;
         let business = Tenant::current(conn, &scope).await?;
@@ -214,18 +214,11 @@ pub async fn revoke_invitation(invitation_id: i64) -> Result<(), AppError> {
 /// What an invitation link offers (anyone with the link may ask).
 #[server(prefix = "/api/tenancy", endpoint = "preview_invitation")]
 pub async fn preview_invitation(token: String) -> Result<InvitationPreview, AppError> {
-    use shared::tenancy::Role;
-
     use crate::tenancy::{db::users::User, service};
     let mut conn = crate::db::conn().await?;
     let (inv, tenant) = service::invitation_by_token(&mut conn, &token).await?;
     let account_exists = User::by_email(&mut conn, &inv.email).await?.is_some();
-    Ok(InvitationPreview {
-        business_name: tenant.name,
-        role: Role::from_code(&inv.role).unwrap_or(Role::Viewer),
-        email: inv.email,
-        account_exists,
-    })
+    Ok(InvitationPreview { business_name: tenant.name, role: inv.role, email: inv.email, account_exists })
 }
 
 /// Accepts an invitation as the signed-in account (its email must be the invited one).

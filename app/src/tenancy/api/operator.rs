@@ -9,7 +9,6 @@ use crate::error::AppError;
 #[server(prefix = "/api/tenancy", endpoint = "list_businesses")]
 pub async fn list_businesses() -> Result<Vec<OperatorBusiness>, AppError> {
     use diesel_async::AsyncConnection;
-    use shared::tenancy::business::Rubro;
 
     use crate::tenancy::{auth, db::tenants::Tenant};
     let scope = auth::require_operator().await?;
@@ -25,7 +24,7 @@ pub async fn list_businesses() -> Result<Vec<OperatorBusiness>, AppError> {
         .into_iter()
         .map(|r| OperatorBusiness {
             id: r.tenant.id,
-            rubro: Rubro::from_code(&r.tenant.rubro).unwrap_or(Rubro::Otro),
+            rubro: r.tenant.rubro,
             members: r.members,
             created_at: crate::time::format_local(r.tenant.created_at, tz),
             last_activity_at: crate::time::format_local(r.tenant.last_activity_at, tz),

@@ -208,7 +208,7 @@ async fn scope_for(
         if membership.suspended_at.is_some() {
             return Err(AppError::Suspended.reply());
         }
-        let role = Role::from_code(&membership.role).ok_or_else(|| AppError::internal("unknown role code"))?;
+        let role = membership.role;
         if !role.allows(permission) {
             return Err(AppError::Forbidden.reply());
         }

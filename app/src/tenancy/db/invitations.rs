@@ -19,7 +19,7 @@ pub struct InvitationRow {
     pub id: i64,
     pub tenant_id: i64,
     pub email: String,
-    pub role: String,
+    pub role: shared::tenancy::Role,
     pub invited_by: Option<i64>,
     pub expires_at: DateTime<Utc>,
     pub accepted_at: Option<DateTime<Utc>>,
@@ -38,7 +38,7 @@ pub async fn create(
     conn: &mut AsyncPgConnection,
     scope: &TenantScope,
     email: &str,
-    role: &str,
+    role: shared::tenancy::Role,
     token_hash: &str,
 ) -> QueryResult<Option<InvitationRow>> {
     let insert = diesel::insert_into(invitations::table)

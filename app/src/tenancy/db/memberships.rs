@@ -13,19 +13,12 @@ use crate::tenancy::auth::TenantScope;
 pub struct MemberRow {
     pub id: i64,
     pub user_id: i64,
-    pub role: String,
+    pub role: Role,
     pub display_name: String,
     pub phone: Option<String>,
     pub is_professional: bool,
     pub created_at: DateTime<Utc>,
     pub email: String,
-}
-
-impl MemberRow {
-    /// The role (unknown codes cannot exist: the table checks them).
-    pub fn role(&self) -> Role {
-        Role::from_code(&self.role).unwrap_or(Role::Viewer)
-    }
 }
 
 /// A membership to create.
@@ -34,7 +27,7 @@ impl MemberRow {
 pub struct NewMembership<'a> {
     pub tenant_id: i64,
     pub user_id: i64,
-    pub role: &'a str,
+    pub role: Role,
     pub display_name: &'a str,
 }
 
@@ -42,7 +35,7 @@ pub struct NewMembership<'a> {
 #[derive(AsChangeset)]
 #[diesel(table_name = memberships, treat_none_as_null = true)]
 pub struct MemberChanges<'a> {
-    pub role: &'a str,
+    pub role: Role,
     pub display_name: &'a str,
     pub phone: Option<&'a str>,
     pub is_professional: bool,
@@ -53,9 +46,9 @@ pub struct MemberChanges<'a> {
 pub struct MembershipOf {
     pub id: i64,
     pub tenant_id: i64,
-    pub role: String,
+    pub role: Role,
     pub tenant_name: String,
-    pub rubro: String,
+    pub rubro: shared::tenancy::business::Rubro,
     pub time_zone: String,
     pub suspended_at: Option<DateTime<Utc>>,
     pub last_activity_at: DateTime<Utc>,

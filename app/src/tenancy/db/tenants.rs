@@ -5,6 +5,8 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use shared::tenancy::business::{IvaCondition, Rubro};
+
 use crate::schema::{memberships, tenants};
 use crate::tenancy::auth::{OperatorScope, TenantScope};
 
@@ -15,9 +17,9 @@ pub struct Tenant {
     pub id: i64,
     pub name: String,
     pub slug: String,
-    pub rubro: String,
+    pub rubro: Rubro,
     pub cuit: Option<String>,
-    pub iva_condition: String,
+    pub iva_condition: IvaCondition,
     pub time_zone: String,
     pub currency: String,
     pub suspended_at: Option<DateTime<Utc>>,
@@ -32,9 +34,9 @@ pub struct NewTenant<'a> {
     pub id: i64,
     pub name: &'a str,
     pub slug: &'a str,
-    pub rubro: &'a str,
+    pub rubro: Rubro,
     pub cuit: Option<&'a str>,
-    pub iva_condition: &'a str,
+    pub iva_condition: IvaCondition,
 }
 
 /// What the settings form may change.
@@ -43,7 +45,7 @@ pub struct NewTenant<'a> {
 pub struct TenantChanges<'a> {
     pub name: &'a str,
     pub cuit: Option<&'a str>,
-    pub iva_condition: &'a str,
+    pub iva_condition: IvaCondition,
     pub time_zone: &'a str,
 }
 
