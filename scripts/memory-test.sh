@@ -17,6 +17,7 @@ SECONDS_RUN=${MEMORY_SECONDS:-20}
 MAX_GROWTH_MIB=${MEMORY_MAX_GROWTH_MIB:-32}
 HTTP_PORT=${MOSTRADOR_MEMORY_HTTP_PORT:-3500}
 LOG=.data/memory-server.log
+[ "$ROUNDS" -ge 2 ] || { echo "MEMORY_ROUNDS must be at least 2 (growth is measured from round 1)" >&2; exit 1; }
 [ -x "$BIN" ] || { echo "$BIN missing: run the test command or cargo leptos build --release first" >&2; exit 1; }
 
 server_pid=""
@@ -48,7 +49,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
   echo "round $round: $((200 * RATE * SECONDS_RUN)) readings offered, ${stored:-?}; resident $rss MiB"
   [ -n "$first" ] || first=$rss
 done
-kill -0 "$stalled_pid" || { echo "the stalled subscriber was disconnected" >&2; }
+kill -0 "$stalled_pid" || { echo "the stalled subscriber was disconnected: the slow-client case did not run" >&2; exit 1; }
 growth=$((rss - first))
 echo "growth from round 1 to round $ROUNDS: $growth MiB (limit $MAX_GROWTH_MIB MiB)"
 [ "$growth" -le "$MAX_GROWTH_MIB" ] || { echo "the server's memory grew with traffic" >&2; exit 1; }

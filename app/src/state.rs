@@ -28,9 +28,12 @@ pub struct AppState {
 
 /// The request's state: the one way server code reads it. Missing only when code meant for a
 /// request runs outside one, which is a bug: an internal error, never a panic or an empty value.
+#[track_caller]
 pub fn state() -> Result<AppState, crate::error::AppError> {
-    leptos::prelude::use_context::<AppState>()
-        .ok_or_else(|| crate::error::AppError::internal("AppState missing from the request context"))
+    match leptos::prelude::use_context::<AppState>() {
+        Some(state) => Ok(state),
+        None => Err(crate::error::AppError::internal("AppState missing from the request context")),
+    }
 }
 
 /// The installation's time zone, from the request's state.

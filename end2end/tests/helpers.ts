@@ -101,6 +101,7 @@ export async function confirmSignUp(page: Page, email: string) {
   const link = await mailLink(page, email, '/confirmar-alta?token=');
   await page.goto(link);
   await waitHydratedIfScripting(page);
+  await page.getByLabel('Contraseña').fill('una frase bastante larga');
   await page.getByRole('button', { name: 'Activar mi cuenta' }).click();
   await expect(page).toHaveURL(/\/negocio$/);
 }

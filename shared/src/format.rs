@@ -45,7 +45,11 @@ pub fn fixed_plain(value: impl Into<i128>, decimals: u32) -> String {
     out
 }
 
+/// The most decimals [`fixed`] writes (`10^38` is the largest power of ten in a `u128`).
+pub const MAX_DECIMALS: u32 = 38;
+
 fn write_fixed(f: &mut impl Write, value: i128, decimals: u32, es_ar: bool) -> fmt::Result {
+    let decimals = decimals.min(MAX_DECIMALS);
     let scale = 10u128.pow(decimals);
     let abs = value.unsigned_abs();
     let (int, frac) = (abs / scale, abs % scale);
@@ -64,8 +68,11 @@ fn write_fixed(f: &mut impl Write, value: i128, decimals: u32, es_ar: bool) -> f
 }
 
 /// A float rounded to `decimals` places, for charts and averages: `decimal(1_234.56, 1)` is
-/// `"1.234,6"`; a value that rounds to zero has no minus sign.
+/// `"1.234,6"`; a value that rounds to zero has no minus sign; NaN and infinities are `"—"`.
 pub fn decimal(value: f64, decimals: usize) -> String {
+    if !value.is_finite() {
+        return "—".into();
+    }
     let text = alloc::format!("{:.*}", decimals, value.abs());
     let (int, frac) = text.split_once('.').unwrap_or((text.as_str(), ""));
     let negative = value < 0.0 && text.bytes().any(|b| matches!(b, b'1'..=b'9'));
@@ -118,6 +125,9 @@ mod tests {
         assert_eq!(decimal(1_234_567.891, 1), "1.234.567,9");
         assert_eq!(decimal(-0.01, 1), "0,0", "no minus sign on a value that rounds to zero");
         assert_eq!(decimal(999.0, 0), "999");
+        assert_eq!(decimal(f64::NEG_INFINITY, 1), "—");
+        assert_eq!(decimal(f64::NAN, 1), "—");
+        assert_eq!(fixed(5, 60), fixed(5, MAX_DECIMALS), "decimals are capped, never a panic");
         // A reading shown on its card (fixed point) and on its chart (float) reads the same.
         for (value, decimals) in [(123_456, 2u32), (-405, 2), (1500, 0), (873, 1)] {
             let float = value as f64 / 10f64.powi(decimals as i32);

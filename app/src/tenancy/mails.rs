@@ -11,14 +11,15 @@ pub fn verify_email(name: &str, link: &str) -> (String, String) {
     )
 }
 
-/// Subject and body of the mail that finishes a sign-up.
-pub fn confirm_sign_up(name: &str, business: &str, link: &str) -> (String, String) {
+/// Subject and body of the mail that finishes a sign-up. Nothing the form's sender typed goes
+/// in it (the address may not be theirs: the mail must not carry a stranger's words).
+pub fn confirm_sign_up(link: &str) -> (String, String) {
     (
         "Terminá de crear tu cuenta en Mostrador".into(),
         format!(
-            "Hola {name}:\n\nPara terminar de crear la cuenta de {business} en Mostrador abrí este enlace \
-             (vale 3 días y sirve una sola vez):\n\n{link}\n\n\
-             Si no fuiste vos, ignorá este mensaje: no se crea nada sin este enlace.\n\nMostrador"
+            "Hola:\n\nPara terminar de crear tu cuenta en Mostrador abrí este enlace (vale 3 días y sirve una \
+             sola vez) y escribí la contraseña que elegiste:\n\n{link}\n\n\
+             Si no fuiste vos, ignorá este mensaje: sin ese enlace y esa contraseña no se crea nada.\n\nMostrador"
         ),
     )
 }

@@ -112,31 +112,44 @@ pub async fn sign_up(conn: &mut AsyncPgConnection, form: SignUp, meta: &RequestM
             iva_condition: business.iva.code().to_owned(),
         };
         sign_up_requests::insert(conn, &auth::token_hash(&token), &request).await?;
-        let (subject, body) = super::mails::confirm_sign_up(
-            &checked.display_name,
-            &business.name,
-            &format!("{}/confirmar-alta?token={token}", meta.site_url),
-        );
+        let (subject, body) = super::mails::confirm_sign_up(&format!("{}/confirmar-alta?token={token}", meta.site_url));
         mail::enqueue(conn, &checked.email, &subject, &body).await?;
         Ok::<_, AppError>(())
     })
     .await
 }
 
-/// Finishes a sign-up from its mailed link: creates the account (its address proven), the
-/// business with it as owner, and a session. Returns the session token for the cookie.
+/// Finishes a sign-up from its mailed link and the password chosen in the form: creates the
+/// account (its address proven), the business with it as owner, and a session. Returns the
+/// session token for the cookie. The password is asked again so that a stranger who filed a
+/// sign-up for someone else's address cannot have that person activate an account whose
+/// password the stranger knows.
 pub async fn confirm_sign_up(
     conn: &mut AsyncPgConnection,
     token: &str,
+    password: String,
     meta: &RequestMeta,
 ) -> Result<String, AppError> {
     let hash_of_link = auth::token_hash(token.trim());
+    if password.is_empty() {
+        return Err(AppError::invalid("password", "Escribí la contraseña que elegiste al crear la cuenta."));
+    }
+    let expired = || AppError::invalid("token", "El enlace no es válido, ya se usó o venció. Volvé a crear la cuenta.");
+    let pending = sign_up_requests::open(conn, &hash_of_link).await?.ok_or_else(expired)?;
+    if !auth::verify_password(password, Some(pending)).await? {
+        return Err(AppError::invalid(
+            "password",
+            "No es la contraseña que elegiste al crear la cuenta. Si no creaste una cuenta, ignorá el correo.",
+        ));
+    }
     let session = auth::new_token();
     conn.transaction(async |conn| {
-        let request = sign_up_requests::consume(conn, &hash_of_link).await?.ok_or_else(|| {
-            AppError::invalid("token", "El enlace no es válido, ya se usó o venció. Volvé a crear la cuenta.")
-        })?;
-        let business = check_business(&request.business_name, &request.rubro, &request.cuit, &request.iva_condition)?;
+        let request = sign_up_requests::consume(conn, &hash_of_link).await?.ok_or_else(expired)?;
+        // Checked when it was stored; a code removed since would land here.
+        let business = check_business(&request.business_name, &request.rubro, &request.cuit, &request.iva_condition)
+            .map_err(|_| {
+                AppError::invalid("token", "Los datos del negocio ya no son válidos. Volvé a crear la cuenta.")
+            })?;
         let user = users::User::create(
             conn,
             &users::NewUser {
@@ -156,7 +169,10 @@ pub async fn confirm_sign_up(
             }
         })?;
         users::User::mark_verified(conn, user.id).await?;
-        let scope = create_business(conn, &business, &request.display_name, user.id).await?;
+        let scope = create_business(conn, &business, &request.display_name, user.id).await.map_err(|e| match e {
+            AppError::Invalid { reason, .. } => AppError::invalid("token", reason),
+            e => e,
+        })?;
         audit::record(conn, &scope, "business_created", &business.name, &meta.ip).await?;
         sessions::create(
             conn,

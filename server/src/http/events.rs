@@ -6,7 +6,6 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use app::error::AppError;
 use app::state::AppState;
 use axum::Extension;
 use axum::extract::State;
@@ -32,7 +31,8 @@ pub async fn system_events(
 ) -> Response {
     match app::tenancy::auth::is_operator_request(&state.pool, &headers).await {
         Ok(true) => stream(&state, draining).into_response(),
-        Ok(false) => AppError::Unauthenticated.into_response(),
+        // Visitors and members alike: only the operator has this stream.
+        Ok(false) => (http::StatusCode::UNAUTHORIZED, "Solo el operador de la plataforma.").into_response(),
         Err(e) => e.into_response(),
     }
 }

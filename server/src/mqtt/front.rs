@@ -100,9 +100,12 @@ async fn read_connect(mut socket: TcpStream) -> std::io::Result<(TcpStream, Vec<
     Ok((socket, packet))
 }
 
-/// Connects to the broker, sends the PROXY line and the CONNECT in one write, then copies.
+/// Connects to the broker, sends the PROXY line and the CONNECT in one write, then copies both
+/// ways until either side ends: when the broker closes (a refused CONNECT, a kick, a keep-alive
+/// timeout) the client's socket closes with it, so a client cannot hold a relay (two sockets
+/// and its buffers) open after the broker is done with it. MQTT clients never half-close.
 async fn relay(
-    mut client: TcpStream,
+    client: TcpStream,
     connect: Vec<u8>,
     peer: SocketAddr,
     local: SocketAddr,
@@ -114,7 +117,12 @@ async fn relay(
     let mut first = proxy_line(peer, local).into_bytes();
     first.extend_from_slice(&connect);
     broker.write_all(&first).await?;
-    tokio::io::copy_bidirectional(&mut client, &mut broker).await.map(drop)
+    let (mut from_client, mut to_client) = client.into_split();
+    let (mut from_broker, mut to_broker) = broker.into_split();
+    tokio::select! {
+        up = tokio::io::copy(&mut from_client, &mut to_broker) => up.map(drop),
+        down = tokio::io::copy(&mut from_broker, &mut to_client) => down.map(drop),
+    }
 }
 
 /// The PROXY protocol v1 line for a connection from `peer` to `local`.

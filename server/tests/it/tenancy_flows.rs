@@ -61,7 +61,9 @@ async fn sign_up_and_confirm(app: &TestApp, email: &str, business: &str) -> (Ses
     let res = sign_up(app, email, business).await;
     assert_eq!(res.status(), 200, "{:?}", res.headers());
     let (_, token) = last_mail_token(app, &email.trim().to_lowercase()).await;
-    let res = app.call("/api/tenancy/confirm_sign_up", &[("token", &token)], None).await;
+    let res = app
+        .call("/api/tenancy/confirm_sign_up", &[("token", &token), ("password", "una frase bastante larga")], None)
+        .await;
     assert_eq!(res.status(), 200, "{:?}", res.headers());
     (Session::from_response(&res).expect("a session"), res)
 }
@@ -79,9 +81,21 @@ async fn sign_up_creates_the_business_its_owner_and_a_secure_session_from_the_ma
     assert!(res.headers().get("set-cookie").is_none(), "no session before the address is proven");
     assert_eq!(count_users(&app, "ana@carniceria.com.ar").await, 0, "nothing is created before the link");
     let (body, token) = last_mail_token(&app, "ana@carniceria.com.ar").await;
-    assert!(body.contains("/confirmar-alta?token=") && body.contains("Carnicería Don Pepe"), "{body}");
+    assert!(body.contains("/confirmar-alta?token="), "{body}");
+    assert!(!body.contains("Carnicería") && !body.contains("Ana"), "no text of the form's sender in the mail: {body}");
 
-    let res = app.call("/api/tenancy/confirm_sign_up", &[("token", &token)], None).await;
+    // Whoever holds the link must also know the password chosen in the form (else a stranger
+    // could file a sign-up for someone's address and have them activate it); a wrong one uses
+    // nothing up.
+    let wrong = app.call("/api/tenancy/confirm_sign_up", &[("token", &token), ("password", "otra cosa")], None).await;
+    assert_eq!(wrong.status(), 422);
+    let body: serde_json::Value = wrong.json().await.unwrap();
+    assert_eq!(invalid(&body).0, "password");
+    assert_eq!(count_users(&app, "ana@carniceria.com.ar").await, 0);
+
+    let res = app
+        .call("/api/tenancy/confirm_sign_up", &[("token", &token), ("password", "una frase bastante larga")], None)
+        .await;
     assert_eq!(res.status(), 200, "{:?}", res.headers());
     let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
@@ -103,7 +117,9 @@ async fn sign_up_creates_the_business_its_owner_and_a_secure_session_from_the_ma
     assert_eq!(business.currency, "ARS");
 
     // The link works once.
-    let again = app.call("/api/tenancy/confirm_sign_up", &[("token", &token)], None).await;
+    let again = app
+        .call("/api/tenancy/confirm_sign_up", &[("token", &token), ("password", "una frase bastante larga")], None)
+        .await;
     assert_eq!(again.status(), 422);
     let body: serde_json::Value = again.json().await.unwrap();
     assert_eq!(invalid(&body).0, "token");
@@ -152,8 +168,18 @@ async fn sign_up_never_tells_whether_an_address_has_an_account() {
     let (_, first) = last_mail_token(&app, "doble@carniceria.com.ar").await;
     sign_up(&app, "doble@carniceria.com.ar", "Segundo").await;
     let (_, second) = last_mail_token(&app, "doble@carniceria.com.ar").await;
-    assert_eq!(app.call("/api/tenancy/confirm_sign_up", &[("token", &second)], None).await.status(), 200);
-    assert_eq!(app.call("/api/tenancy/confirm_sign_up", &[("token", &first)], None).await.status(), 422);
+    assert_eq!(
+        app.call("/api/tenancy/confirm_sign_up", &[("token", &second), ("password", "una frase bastante larga")], None)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.call("/api/tenancy/confirm_sign_up", &[("token", &first), ("password", "una frase bastante larga")], None)
+            .await
+            .status(),
+        422
+    );
     assert_eq!(count_users(&app, "doble@carniceria.com.ar").await, 1);
 }
 

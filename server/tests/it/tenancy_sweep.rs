@@ -33,7 +33,7 @@ const PROBES: &[Call] = &[
             ("iva_condition", "monotributo"),
         ],
     ),
-    ("/api/tenancy/confirm_sign_up", &[("token", "no-es-un-token")]),
+    ("/api/tenancy/confirm_sign_up", &[("token", "no-es-un-token"), ("password", "una frase bastante larga")]),
     ("/api/tenancy/log_in", &[("email", "owner-a@alfajores.com.ar"), ("password", "adivinando mal 1")]),
     ("/api/tenancy/log_out", &[]),
     ("/api/tenancy/request_password_reset", &[("email", "owner-a@alfajores.com.ar")]),

@@ -18,7 +18,7 @@ pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
     let all = conn
         .transaction(async |conn| {
             user.enter(conn).await?;
-            memberships::all_of_user(conn, user.user_id).await.map_err(AppError::from)
+            Ok::<_, AppError>(memberships::all_of_user(conn, user.user_id).await?)
         })
         .await?;
     let current = all.iter().find(|m| Some(m.tenant_id) == user.current_tenant_id).map(|m| CurrentBusiness {
@@ -63,13 +63,13 @@ pub async fn sign_up(
     Ok(())
 }
 
-/// Finishes a sign-up from its mailed link: creates the account and its business, signs in and
-/// goes to the business' page.
+/// Finishes a sign-up from its mailed link and the password chosen in the form: creates the
+/// account and its business, signs in and goes to the business' page.
 #[server(prefix = "/api/tenancy", endpoint = "confirm_sign_up")]
-pub async fn confirm_sign_up(token: String) -> Result<(), AppError> {
+pub async fn confirm_sign_up(token: String, password: String) -> Result<(), AppError> {
     use crate::tenancy::{auth, service};
     let mut conn = crate::db::conn().await?;
-    let session = service::confirm_sign_up(&mut conn, &token, &auth::request_meta()).await?;
+    let session = service::confirm_sign_up(&mut conn, &token, password, &auth::request_meta()).await?;
     auth::set_session_cookie(&session);
     leptos_axum::redirect("/negocio");
     Ok(())

@@ -80,9 +80,18 @@ pub fn ConfirmSignUpPage() -> impl IntoView {
         <Title text="Activar la cuenta" />
         <section class="auth-card">
             <h1>"Activá tu cuenta"</h1>
-            <p class="lead">"Un paso más: al activarla creamos tu negocio y entrás."</p>
+            <p class="lead">"Un paso más: escribí la contraseña que elegiste; al activarla creamos tu negocio y entrás."</p>
             <ActionForm action>
                 <input type="hidden" name="token" value=token />
+                <Field
+                    name="password"
+                    label="Contraseña"
+                    kind="password"
+                    autocomplete="current-password"
+                    required=true
+                    help="La que escribiste al crear la cuenta."
+                    error
+                />
                 <TokenError error />
                 <FormError error />
                 <button type="submit" class="button" disabled=move || action.pending().get()>"Activar mi cuenta"</button>

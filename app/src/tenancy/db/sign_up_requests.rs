@@ -41,9 +41,34 @@ pub async fn insert(conn: &mut AsyncPgConnection, token_hash: &str, request: &Si
         .map(drop)
 }
 
+/// The password hash of the open (unused, unexpired) request behind a link, to check the
+/// password before anything is created.
+pub async fn open(conn: &mut AsyncPgConnection, token_hash: &str) -> QueryResult<Option<String>> {
+    sign_up_requests::table
+        .filter(sign_up_requests::token_hash.eq(token_hash))
+        .filter(sign_up_requests::used_at.is_null())
+        .filter(sign_up_requests::expires_at.gt(Utc::now()))
+        .select(sign_up_requests::password_hash)
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// Uses a link: the request if it was valid (unused, unexpired). Every other open request for
-/// the same address ends with it.
+/// the same address ends with it. Two links of one address used at once take turns (a lock on
+/// the address for the caller's transaction), so neither sees a deadlock.
 pub async fn consume(conn: &mut AsyncPgConnection, token_hash: &str) -> QueryResult<Option<SignUpRequest>> {
+    let email: Option<String> = sign_up_requests::table
+        .filter(sign_up_requests::token_hash.eq(token_hash))
+        .select(sign_up_requests::email)
+        .first(conn)
+        .await
+        .optional()?;
+    let Some(email) = email else { return Ok(None) };
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('sign_up:' || $1))")
+        .bind::<diesel::sql_types::Text, _>(&email)
+        .execute(conn)
+        .await?;
     let request: Option<SignUpRequest> = diesel::update(
         sign_up_requests::table
             .filter(sign_up_requests::token_hash.eq(token_hash))
@@ -55,10 +80,10 @@ pub async fn consume(conn: &mut AsyncPgConnection, token_hash: &str) -> QueryRes
     .get_result(conn)
     .await
     .optional()?;
-    if let Some(r) = &request {
+    if request.is_some() {
         diesel::update(
             sign_up_requests::table
-                .filter(sign_up_requests::email.eq(&r.email))
+                .filter(sign_up_requests::email.eq(&email))
                 .filter(sign_up_requests::used_at.is_null()),
         )
         .set(sign_up_requests::used_at.eq(diesel::dsl::now))
