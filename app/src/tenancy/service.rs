@@ -107,9 +107,9 @@ pub async fn sign_up(conn: &mut AsyncPgConnection, form: SignUp, meta: &RequestM
             password_hash: hash,
             display_name: checked.display_name.clone(),
             business_name: business.name.clone(),
-            rubro: business.rubro.code().to_owned(),
+            rubro: business.rubro,
             cuit: business.cuit.clone().unwrap_or_default(),
-            iva_condition: business.iva.code().to_owned(),
+            iva_condition: business.iva,
         };
         sign_up_requests::insert(conn, &auth::token_hash(&token), &request).await?;
         let (subject, body) = super::mails::confirm_sign_up(&format!("{}/confirmar-alta?token={token}", meta.site_url));
@@ -146,8 +146,9 @@ pub async fn confirm_sign_up(
     conn.transaction(async |conn| {
         let request = sign_up_requests::consume(conn, &hash_of_link).await?.ok_or_else(expired)?;
         // Checked when it was stored; a code removed since would land here.
-        let business = check_business(&request.business_name, &request.rubro, &request.cuit, &request.iva_condition)
-            .map_err(|_| {
+        let business =
+            check_business(&request.business_name, request.rubro.code(), &request.cuit, request.iva_condition.code())
+                .map_err(|_| {
                 AppError::invalid("token", "Los datos del negocio ya no son válidos. Volvé a crear la cuenta.")
             })?;
         let user = users::User::create(

@@ -19,10 +19,10 @@ pub struct SignUpRequest {
     pub password_hash: String,
     pub display_name: String,
     pub business_name: String,
-    pub rubro: String,
+    pub rubro: shared::tenancy::business::Rubro,
     /// The 11 digits, or empty.
     pub cuit: String,
-    pub iva_condition: String,
+    pub iva_condition: shared::tenancy::business::IvaCondition,
 }
 
 /// Stores a request under `token_hash`; requests that ended more than a day ago are removed.
