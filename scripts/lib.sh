@@ -74,14 +74,14 @@ use_private_database() {
   export DATABASE_URL="postgres://mostrador_owner@127.0.0.1:$port/mostrador"
 }
 
-# start_ingest_server BIN DB HTTP_PORT LOG: a release server on the test cluster (port
-# MOSTRADOR_TEST_PG_PORT, default 54329) with database DB made anew, its embedded broker on
+# start_ingest_server BIN DB HTTP_PORT LOG: a release server on the test cluster (folder
+# MOSTRADOR_TEST_PG_DIR, default .data/pg-test; port MOSTRADOR_TEST_PG_PORT, default 54329) with database DB made anew, its embedded broker on
 # APP_MQTT__PORT_V4/_V5 (exported by the caller) and the demo seeded; waits for /health and sets
 # server_pid. RUST_LOG is SERVER_LOG (default warn). For the benchmark and the memory test.
 start_ingest_server() {
   local bin=$1 db=$2 http_port=$3 log=$4 pg_port=${MOSTRADOR_TEST_PG_PORT:-54329}
   mkdir -p .data
-  start_private_pg .data/pg-test "$pg_port" --test >/dev/null
+  start_private_pg "${MOSTRADOR_TEST_PG_DIR:-.data/pg-test}" "$pg_port" --test >/dev/null
   psql -h 127.0.0.1 -p "$pg_port" -U postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" postgres
   ensure_roles "$pg_port" "$db"
   export DATABASE_URL="postgres://mostrador_owner@127.0.0.1:$pg_port/$db"

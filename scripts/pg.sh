@@ -43,6 +43,8 @@ case "$cmd" in
     extra=""
     # Tests trade durability for speed; never use --test for data people keep.
     if [ "${4:-}" = "--test" ]; then extra="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"; fi
+    # More server settings for one cluster (the call benchmark loads pg_stat_statements).
+    extra="$extra ${PG_EXTRA_OPTS:-}"
     if [ ! -f "$dir/PG_VERSION" ]; then
       mkdir -p "$dir"
       [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir"

@@ -102,7 +102,7 @@ mkdir -p .data
 # Only this run's settings: an APP_* exported by the caller must not point the tests at real services.
 env -u APP_DATABASE__URL -u APP_DATABASE__APP_URL -u APP_MQTT__URL -u APP_HTTP__SITE_ROOT -u APP_MQTT__TOPICS \
   -u APP_IOT__BROKER_URL \
-  -u APP_MAIL__SMTP_URL -u APP_MAIL__DEV_MAILBOX -u APP_HTTP__PUBLIC_URL -u APP_HTTP__TRUST_FORWARDED \
+  -u APP_MAIL__SMTP_URL -u APP_MAIL__DEV_MAILBOX -u APP_HTTP__PUBLIC_URL -u APP_HTTP__TRUST_FORWARDED -u APP_HTTP__SERVER_TIMING \
   LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=mostrador APP_DEMO__SEED=true APP_MAIL__DEV_MAILBOX=true \
   APP_MQTT__EXTRA_USERS=pruebas:pruebas-clave \
   DATABASE_URL="postgres://mostrador_owner@127.0.0.1:$PG_PORT/mostrador_e2e" \

@@ -13,6 +13,8 @@ pub mod system;
 pub mod tenancy;
 
 #[cfg(feature = "ssr")]
+pub mod call;
+#[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod rls;

@@ -24,6 +24,9 @@ pub struct AppState {
     pub time_zone: chrono_tz::Tz,
     /// The MQTT broker address nodes are provisioned with (`mqtt://host:port`).
     pub broker_url: String,
+    /// Answer each server function with a `Server-Timing` header of its database work
+    /// (`APP_HTTP__SERVER_TIMING`; tests and development only, see [`crate::call`]).
+    pub server_timing: bool,
 }
 
 /// The request's state: the one way server code reads it. Missing only when code meant for a

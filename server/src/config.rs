@@ -44,6 +44,10 @@ pub struct HttpConfig {
     /// Take the client address from `X-Forwarded-For` (`APP_HTTP__TRUST_FORWARDED`, default
     /// false: only behind a proxy that overwrites it).
     pub trust_forwarded: bool,
+    /// Answer each server function with a `Server-Timing` header counting its statements and
+    /// transactions (`APP_HTTP__SERVER_TIMING`, default false: the counts differ between an
+    /// unknown account and a wrong password, so only for tests and development).
+    pub server_timing: bool,
 }
 
 /// Outgoing mail settings.
@@ -148,6 +152,7 @@ impl Config {
                     .into(),
                 public_url: get("APP_HTTP__PUBLIC_URL").map(|u| public_origin(&u)).transpose()?,
                 trust_forwarded: parse_or("APP_HTTP__TRUST_FORWARDED", get("APP_HTTP__TRUST_FORWARDED"), "false")?,
+                server_timing: parse_or("APP_HTTP__SERVER_TIMING", get("APP_HTTP__SERVER_TIMING"), "false")?,
             },
             database: DatabaseConfig {
                 url: db_url,

@@ -141,7 +141,15 @@ impl Application {
                 .then(|| format!("ws://{}:{}", leptos_options.site_addr.ip(), leptos_options.reload_port)),
         };
         let broker_url = config.iot.broker_url.clone().unwrap_or_else(|| node_broker_url(&config, broker.as_ref()));
-        let state = AppState { pool, monitor, leptos_options, auth, time_zone: config.time_zone, broker_url };
+        let state = AppState {
+            pool,
+            monitor,
+            leptos_options,
+            auth,
+            time_zone: config.time_zone,
+            broker_url,
+            server_timing: config.http.server_timing,
+        };
 
         jobs::spawn_all(&tasks, &state, &server_id, mode, mail, shutdown.clone());
         Ok(Self { listener, state, broker, server_id, security, shutdown, tasks, ingest })

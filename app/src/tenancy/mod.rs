@@ -12,4 +12,6 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod mails;
 #[cfg(feature = "ssr")]
+pub mod members;
+#[cfg(feature = "ssr")]
 pub mod service;

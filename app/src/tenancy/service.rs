@@ -1,9 +1,11 @@
 //! The tenancy operations that take several steps (sign up, log in, accept an invitation,
-//! reset a password), each in one transaction. Server functions stay thin and call these.
+//! reset a password). Each runs in the call's one transaction ([`crate::call`]); server
+//! functions stay thin and call these.
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use shared::tenancy::{Role, account, business};
 
+use crate::call::Kept;
 use crate::error::AppError;
 use crate::tenancy::auth::{self, RequestMeta, SessionUser, TenantScope};
 use crate::tenancy::db::{
@@ -91,32 +93,29 @@ pub async fn sign_up(conn: &mut AsyncPgConnection, form: SignUp, meta: &RequestM
     within_limits(conn, login_attempts::Kind::SignUp, &checked.email, meta, "email").await?;
     let hash = auth::hash_password(form.password).await?;
     let token = auth::new_token();
-    conn.transaction(async |conn| {
-        if let Some(user) = users::User::by_email(conn, &checked.email).await? {
-            let (subject, body) = super::mails::account_exists(
-                &user.display_name,
-                &format!("{}/ingresar", meta.site_url),
-                &format!("{}/recuperar-contrasena", meta.site_url),
-            );
-            mail::enqueue(conn, &user.email, &subject, &body).await?;
-            return Ok(());
-        }
-        let business = &checked.business;
-        let request = sign_up_requests::SignUpRequest {
-            email: checked.email.clone(),
-            password_hash: hash,
-            display_name: checked.display_name.clone(),
-            business_name: business.name.clone(),
-            rubro: business.rubro,
-            cuit: business.cuit.clone().unwrap_or_default(),
-            iva_condition: business.iva,
-        };
-        sign_up_requests::insert(conn, &auth::token_hash(&token), &request).await?;
-        let (subject, body) = super::mails::confirm_sign_up(&format!("{}/confirmar-alta?token={token}", meta.site_url));
-        mail::enqueue(conn, &checked.email, &subject, &body).await?;
-        Ok::<_, AppError>(())
-    })
-    .await
+    if let Some(user) = users::User::by_email(conn, &checked.email).await? {
+        let (subject, body) = super::mails::account_exists(
+            &user.display_name,
+            &format!("{}/ingresar", meta.site_url),
+            &format!("{}/recuperar-contrasena", meta.site_url),
+        );
+        mail::enqueue(conn, &user.email, &subject, &body).await?;
+        return Ok(());
+    }
+    let business = &checked.business;
+    let request = sign_up_requests::SignUpRequest {
+        email: checked.email.clone(),
+        password_hash: hash,
+        display_name: checked.display_name.clone(),
+        business_name: business.name.clone(),
+        rubro: business.rubro,
+        cuit: business.cuit.clone().unwrap_or_default(),
+        iva_condition: business.iva,
+    };
+    sign_up_requests::insert(conn, &auth::token_hash(&token), &request).await?;
+    let (subject, body) = super::mails::confirm_sign_up(&format!("{}/confirmar-alta?token={token}", meta.site_url));
+    mail::enqueue(conn, &checked.email, &subject, &body).await?;
+    Ok(())
 }
 
 /// Finishes a sign-up from its mailed link and the password chosen in the form: creates the
@@ -143,51 +142,40 @@ pub async fn confirm_sign_up(
         ));
     }
     let session = auth::new_token();
-    conn.transaction(async |conn| {
-        let request = sign_up_requests::consume(conn, &hash_of_link).await?.ok_or_else(expired)?;
-        // Checked when it was stored; a code removed since would land here.
-        let business =
-            check_business(&request.business_name, request.rubro.code(), &request.cuit, request.iva_condition.code())
-                .map_err(|_| {
+    let request = sign_up_requests::consume(conn, &hash_of_link).await?.ok_or_else(expired)?;
+    // Checked when it was stored; a code removed since would land here.
+    let business =
+        check_business(&request.business_name, request.rubro.code(), &request.cuit, request.iva_condition.code())
+            .map_err(|_| {
                 AppError::invalid("token", "Los datos del negocio ya no son válidos. Volvé a crear la cuenta.")
             })?;
-        let user = users::User::create(
-            conn,
-            &users::NewUser {
-                email: &request.email,
-                password_hash: &request.password_hash,
-                display_name: &request.display_name,
-                is_operator: false,
-            },
-        )
-        .await
-        .map_err(|e| {
-            // Whoever holds the link owns the address, so saying so tells nobody else anything.
-            if crate::db::is_unique_violation(&e, "users_email_key") {
-                AppError::invalid("token", "Ya hay una cuenta con este correo. Ingresá o restablecé la contraseña.")
-            } else {
-                AppError::from(e)
-            }
-        })?;
-        users::User::mark_verified(conn, user.id).await?;
-        let scope = create_business(conn, &business, &request.display_name, user.id).await.map_err(|e| match e {
-            AppError::Invalid { reason, .. } => AppError::invalid("token", reason),
-            e => e,
-        })?;
-        audit::record(conn, &scope, "business_created", &business.name, &meta.ip).await?;
-        sessions::create(
-            conn,
-            &auth::token_hash(&session),
-            user.id,
-            Some(scope.tenant_id()),
-            &meta.ip,
-            &meta.user_agent,
-        )
+    let user = users::User::create(
+        conn,
+        &users::NewUser {
+            email: &request.email,
+            password_hash: &request.password_hash,
+            display_name: &request.display_name,
+            is_operator: false,
+        },
+    )
+    .await
+    .map_err(|e| {
+        // Whoever holds the link owns the address, so saying so tells nobody else anything.
+        if crate::db::is_unique_violation(&e, "users_email_key") {
+            AppError::invalid("token", "Ya hay una cuenta con este correo. Ingresá o restablecé la contraseña.")
+        } else {
+            AppError::from(e)
+        }
+    })?;
+    users::User::mark_verified(conn, user.id).await?;
+    let scope = create_business(conn, &business, &request.display_name, user.id).await.map_err(|e| match e {
+        AppError::Invalid { reason, .. } => AppError::invalid("token", reason),
+        e => e,
+    })?;
+    audit::record(conn, &scope, "business_created", &business.name, &meta.ip).await?;
+    sessions::create(conn, &auth::token_hash(&session), user.id, Some(scope.tenant_id()), &meta.ip, &meta.user_agent)
         .await?;
-        audit::record_account(conn, user.id, Some(scope.tenant_id()), "login", "alta de cuenta", &meta.ip).await?;
-        Ok::<_, AppError>(())
-    })
-    .await?;
+    audit::record_account(conn, user.id, Some(scope.tenant_id()), "login", "alta de cuenta", &meta.ip).await?;
     Ok(session)
 }
 
@@ -255,13 +243,10 @@ pub async fn add_business(
     form: &CheckedBusiness,
     meta: &RequestMeta,
 ) -> Result<i64, AppError> {
-    conn.transaction(async |conn| {
-        let scope = create_business(conn, form, &user.display_name, user.user_id).await?;
-        audit::record(conn, &scope, "business_created", &form.name, &meta.ip).await?;
-        sessions::set_tenant(conn, user.session_id, scope.tenant_id()).await?;
-        Ok(scope.tenant_id())
-    })
-    .await
+    let scope = create_business(conn, form, &user.display_name, user.user_id).await?;
+    audit::record(conn, &scope, "business_created", &form.name, &meta.ip).await?;
+    sessions::set_tenant(conn, user.session_id, scope.tenant_id()).await?;
+    Ok(scope.tenant_id())
 }
 
 /// The message for both an unknown email and a wrong password.
@@ -299,13 +284,14 @@ pub(crate) async fn within_limits(
 }
 
 /// Checks the credentials (same work and answer for unknown accounts) within the rate limits and
-/// starts a session in the account's first business. Returns the session token.
+/// starts a session in the account's first business. Returns the session token; wrong
+/// credentials are a kept refusal, so the failed attempt counts and is in the audit log.
 pub async fn log_in(
     conn: &mut AsyncPgConnection,
     email: &str,
     password: String,
     meta: &RequestMeta,
-) -> Result<String, AppError> {
+) -> Result<Kept<String>, AppError> {
     let email = account::normalize_email(email).map_err(|e| AppError::invalid("email", e))?;
     if password.is_empty() {
         return Err(AppError::invalid("password", "Escribí tu contraseña."));
@@ -313,22 +299,18 @@ pub async fn log_in(
     let attempt = within_limits(conn, login_attempts::Kind::Login, &email, meta, "password").await?;
     let user = users::User::by_email(conn, &email).await?;
     let matches = auth::verify_password(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
-    let Some(user) = user else { return Err(AppError::invalid("password", BAD_CREDENTIALS)) };
+    let Some(user) = user else { return Ok(Err(AppError::invalid("password", BAD_CREDENTIALS))) };
     if !matches {
         audit::record_account(conn, user.id, None, "login_failed", "", &meta.ip).await?;
-        return Err(AppError::invalid("password", BAD_CREDENTIALS));
+        return Ok(Err(AppError::invalid("password", BAD_CREDENTIALS)));
     }
     let token = auth::new_token();
-    conn.transaction(async |conn| {
-        auth::SessionUser::enter_user_id(conn, user.id).await?;
-        let first = memberships::all_of_user(conn, user.id).await?.into_iter().next().map(|m| m.tenant_id);
-        sessions::create(conn, &auth::token_hash(&token), user.id, first, &meta.ip, &meta.user_agent).await?;
-        login_attempts::succeeded(conn, attempt, &email).await?;
-        audit::record_account(conn, user.id, first, "login", "", &meta.ip).await?;
-        Ok::<_, AppError>(())
-    })
-    .await?;
-    Ok(token)
+    auth::SessionUser::enter_user_id(conn, user.id).await?;
+    let first = memberships::all_of_user(conn, user.id).await?.into_iter().next().map(|m| m.tenant_id);
+    sessions::create(conn, &auth::token_hash(&token), user.id, first, &meta.ip, &meta.user_agent).await?;
+    login_attempts::succeeded(conn, attempt, &email).await?;
+    audit::record_account(conn, user.id, first, "login", "", &meta.ip).await?;
+    Ok(Ok(token))
 }
 
 /// Queues a reset link if the account exists; answers the same either way.
@@ -338,16 +320,13 @@ pub async fn request_reset(conn: &mut AsyncPgConnection, email: &str, meta: &Req
     within_limits(conn, login_attempts::Kind::Reset, &email, meta, "email").await?;
     let Some(user) = users::User::by_email(conn, &email).await? else { return Ok(()) };
     let token = auth::new_token();
-    conn.transaction(async |conn| {
-        email_tokens::issue(conn, user.id, Purpose::ResetPassword, &auth::token_hash(&token)).await?;
-        let (subject, body) = super::mails::reset_password(
-            &user.display_name,
-            &format!("{}/restablecer-contrasena?token={token}", meta.site_url),
-        );
-        mail::enqueue(conn, &user.email, &subject, &body).await?;
-        Ok::<_, AppError>(())
-    })
-    .await
+    email_tokens::issue(conn, user.id, Purpose::ResetPassword, &auth::token_hash(&token)).await?;
+    let (subject, body) = super::mails::reset_password(
+        &user.display_name,
+        &format!("{}/restablecer-contrasena?token={token}", meta.site_url),
+    );
+    mail::enqueue(conn, &user.email, &subject, &body).await?;
+    Ok(())
 }
 
 /// Sets a new password from a reset link, ends every session and starts a new one.
@@ -360,68 +339,58 @@ pub async fn reset_password(
     let hash_of_link = auth::token_hash(token.trim());
     let new_session = auth::new_token();
     // Check the password against the account before hashing (cheap failure first).
-    conn.transaction::<_, AppError, _>(async |conn| {
-        let user_id = email_tokens::consume(conn, Purpose::ResetPassword, &hash_of_link)
-            .await?
-            .ok_or_else(|| AppError::invalid("token", "El enlace no es válido o ya venció. Pedí uno nuevo."))?;
-        let user = users::User::by_id(conn, user_id).await?;
-        account::validate_password(&password, &user.email).map_err(|e| AppError::invalid("password", e))?;
-        let hash = auth::hash_password(password.clone()).await?;
-        users::User::set_password(conn, user.id, &hash).await?;
-        // Following a mailed link proves the address.
-        users::User::mark_verified(conn, user.id).await?;
-        sessions::revoke_others(conn, user.id, None).await?;
-        auth::SessionUser::enter_user_id(conn, user.id).await?;
-        let first = memberships::all_of_user(conn, user.id).await?.into_iter().next().map(|m| m.tenant_id);
-        sessions::create(conn, &auth::token_hash(&new_session), user.id, first, &meta.ip, &meta.user_agent).await?;
-        login_attempts::forgive_account(conn, &user.email).await?;
-        audit::record_account(conn, user.id, None, "password_reset", "", &meta.ip).await?;
-        Ok(())
-    })
-    .await?;
+    let user_id = email_tokens::consume(conn, Purpose::ResetPassword, &hash_of_link)
+        .await?
+        .ok_or_else(|| AppError::invalid("token", "El enlace no es válido o ya venció. Pedí uno nuevo."))?;
+    let user = users::User::by_id(conn, user_id).await?;
+    account::validate_password(&password, &user.email).map_err(|e| AppError::invalid("password", e))?;
+    let hash = auth::hash_password(password.clone()).await?;
+    users::User::set_password(conn, user.id, &hash).await?;
+    // Following a mailed link proves the address.
+    users::User::mark_verified(conn, user.id).await?;
+    sessions::revoke_others(conn, user.id, None).await?;
+    auth::SessionUser::enter_user_id(conn, user.id).await?;
+    let first = memberships::all_of_user(conn, user.id).await?.into_iter().next().map(|m| m.tenant_id);
+    sessions::create(conn, &auth::token_hash(&new_session), user.id, first, &meta.ip, &meta.user_agent).await?;
+    login_attempts::forgive_account(conn, &user.email).await?;
+    audit::record_account(conn, user.id, None, "password_reset", "", &meta.ip).await?;
     Ok(new_session)
 }
 
 /// Changes the password of the signed-in account after checking the current one; other
-/// sessions end.
+/// sessions end. A wrong current password is a kept refusal (the attempt counts).
 pub async fn change_password(
     conn: &mut AsyncPgConnection,
     user: &SessionUser,
     current: String,
     new: String,
     meta: &RequestMeta,
-) -> Result<(), AppError> {
+) -> Result<Kept<()>, AppError> {
     account::validate_password(&new, &user.email).map_err(|e| AppError::invalid("new_password", e))?;
     let attempt =
         within_limits(conn, login_attempts::Kind::PasswordChange, &user.email, meta, "current_password").await?;
     let account = users::User::by_id(conn, user.user_id).await?;
     if !auth::verify_password(current, Some(account.password_hash)).await? {
-        return Err(AppError::invalid("current_password", "La contraseña actual no es correcta."));
+        return Ok(Err(AppError::invalid("current_password", "La contraseña actual no es correcta.")));
     }
     login_attempts::mark_succeeded(conn, attempt).await?;
     let hash = auth::hash_password(new).await?;
-    conn.transaction(async |conn| {
-        users::User::set_password(conn, user.user_id, &hash).await?;
-        email_tokens::expire(conn, user.user_id, Purpose::ResetPassword).await?;
-        sessions::revoke_others(conn, user.user_id, Some(user.session_id)).await?;
-        audit::record_account(conn, user.user_id, None, "password_changed", "", &meta.ip).await?;
-        Ok(())
-    })
-    .await
+    users::User::set_password(conn, user.user_id, &hash).await?;
+    email_tokens::expire(conn, user.user_id, Purpose::ResetPassword).await?;
+    sessions::revoke_others(conn, user.user_id, Some(user.session_id)).await?;
+    audit::record_account(conn, user.user_id, None, "password_changed", "", &meta.ip).await?;
+    Ok(Ok(()))
 }
 
 /// Confirms an email address from its link.
 pub async fn verify_email(conn: &mut AsyncPgConnection, token: &str, meta: &RequestMeta) -> Result<(), AppError> {
     let hash = auth::token_hash(token.trim());
-    conn.transaction(async |conn| {
-        let user_id = email_tokens::consume(conn, Purpose::VerifyEmail, &hash).await?.ok_or_else(|| {
-            AppError::invalid("token", "El enlace no es válido o ya venció. Pedí uno nuevo desde «Mi cuenta».")
-        })?;
-        users::User::mark_verified(conn, user_id).await?;
-        audit::record_account(conn, user_id, None, "email_verified", "", &meta.ip).await?;
-        Ok(())
-    })
-    .await
+    let user_id = email_tokens::consume(conn, Purpose::VerifyEmail, &hash).await?.ok_or_else(|| {
+        AppError::invalid("token", "El enlace no es válido o ya venció. Pedí uno nuevo desde «Mi cuenta».")
+    })?;
+    users::User::mark_verified(conn, user_id).await?;
+    audit::record_account(conn, user_id, None, "email_verified", "", &meta.ip).await?;
+    Ok(())
 }
 
 /// Sends a new verification link to the signed-in account.
@@ -436,7 +405,7 @@ pub async fn resend_verification(
     }
     within_limits(conn, login_attempts::Kind::Verification, &account.email, meta, "email").await?;
     let token = auth::new_token();
-    conn.transaction(async |conn| queue_verification(conn, &account, &token, meta).await).await
+    queue_verification(conn, &account, &token, meta).await
 }
 
 /// Reads an invitation by its link's token (any visitor holding the link may).
@@ -445,20 +414,17 @@ pub async fn invitation_by_token(
     token: &str,
 ) -> Result<(invitations::InvitationRow, tenants::Tenant), AppError> {
     let hash = auth::token_hash(token.trim());
-    conn.transaction(async |conn| {
-        auth::set_invitation_hash(conn, &hash).await?;
-        let inv =
-            invitations::by_token(conn, &hash).await?.filter(invitations::InvitationRow::is_open).ok_or_else(|| {
-                AppError::invalid(
-                    "token",
-                    "La invitación no es válida, ya se usó o venció. Pedile a quien te invitó una nueva.",
-                )
-            })?;
-        auth::enter_invited_business(conn, inv.tenant_id).await?;
-        let tenant = tenants::Tenant::entered(conn, inv.tenant_id).await?;
-        Ok((inv, tenant))
-    })
-    .await
+    auth::set_invitation_hash(conn, &hash).await?;
+    let inv =
+        invitations::by_token(conn, &hash).await?.filter(invitations::InvitationRow::is_open).ok_or_else(|| {
+            AppError::invalid(
+                "token",
+                "La invitación no es válida, ya se usó o venció. Pedile a quien te invitó una nueva.",
+            )
+        })?;
+    auth::enter_invited_business(conn, inv.tenant_id).await?;
+    let tenant = tenants::Tenant::entered(conn, inv.tenant_id).await?;
+    Ok((inv, tenant))
 }
 
 /// Accepts an invitation as `user_id`, whose email must be the invited one; the session moves
@@ -471,50 +437,47 @@ pub async fn accept_invitation(
     meta: &RequestMeta,
 ) -> Result<i64, AppError> {
     let hash = auth::token_hash(token.trim());
-    conn.transaction::<_, AppError, _>(async |conn| {
-        auth::set_invitation_hash(conn, &hash).await?;
-        let inv = invitations::by_token(conn, &hash)
+    auth::set_invitation_hash(conn, &hash).await?;
+    let inv = invitations::by_token(conn, &hash)
+        .await?
+        .filter(invitations::InvitationRow::is_open)
+        .ok_or_else(|| AppError::invalid("token", "La invitación no es válida, ya se usó o venció."))?;
+    let user = users::User::by_id(conn, user_id).await?;
+    if user.email != inv.email {
+        return Err(AppError::invalid(
+            "token",
+            format!("Esta invitación es para {}. Iniciá sesión con esa cuenta para aceptarla.", inv.email),
+        ));
+    }
+    let role = inv.role;
+    let scope = TenantScope::for_new_member(inv.tenant_id, user.id, 0, role, "");
+    scope.enter(conn).await?;
+    let member_id = match memberships::of_user_in(conn, user.id, inv.tenant_id).await? {
+        Some(existing) => existing.id,
+        None => {
+            memberships::create(
+                conn,
+                &memberships::NewMembership {
+                    tenant_id: inv.tenant_id,
+                    user_id: user.id,
+                    role: inv.role,
+                    display_name: &user.display_name,
+                },
+            )
             .await?
-            .filter(invitations::InvitationRow::is_open)
-            .ok_or_else(|| AppError::invalid("token", "La invitación no es válida, ya se usó o venció."))?;
-        let user = users::User::by_id(conn, user_id).await?;
-        if user.email != inv.email {
-            return Err(AppError::invalid(
-                "token",
-                format!("Esta invitación es para {}. Iniciá sesión con esa cuenta para aceptarla.", inv.email),
-            ));
         }
-        let role = inv.role;
-        let scope = TenantScope::for_new_member(inv.tenant_id, user.id, 0, role, "");
-        scope.enter(conn).await?;
-        let member_id = match memberships::of_user_in(conn, user.id, inv.tenant_id).await? {
-            Some(existing) => existing.id,
-            None => {
-                memberships::create(
-                    conn,
-                    &memberships::NewMembership {
-                        tenant_id: inv.tenant_id,
-                        user_id: user.id,
-                        role: inv.role,
-                        display_name: &user.display_name,
-                    },
-                )
-                .await?
-            }
-        };
-        let scope = TenantScope::for_new_member(inv.tenant_id, user.id, member_id, role, "");
-        if !invitations::mark_accepted(conn, &scope, inv.id).await? {
-            return Err(AppError::invalid("token", "La invitación fue anulada o ya se usó."));
-        }
-        users::User::mark_verified(conn, user.id).await?;
-        audit::record(conn, &scope, "invitation_accepted", &format!("{} como {}", user.email, role.label()), &meta.ip)
-            .await?;
-        if let Some(session_id) = session_id {
-            sessions::set_tenant(conn, session_id, inv.tenant_id).await?;
-        }
-        Ok(inv.tenant_id)
-    })
-    .await
+    };
+    let scope = TenantScope::for_new_member(inv.tenant_id, user.id, member_id, role, "");
+    if !invitations::mark_accepted(conn, &scope, inv.id).await? {
+        return Err(AppError::invalid("token", "La invitación fue anulada o ya se usó."));
+    }
+    users::User::mark_verified(conn, user.id).await?;
+    audit::record(conn, &scope, "invitation_accepted", &format!("{} como {}", user.email, role.label()), &meta.ip)
+        .await?;
+    if let Some(session_id) = session_id {
+        sessions::set_tenant(conn, session_id, inv.tenant_id).await?;
+    }
+    Ok(inv.tenant_id)
 }
 
 /// Creates an account from an invitation link (the link proves the email) and accepts it.
@@ -532,29 +495,21 @@ pub async fn sign_up_invited(
     account::validate_password(&password, &inv.email).map_err(|e| AppError::invalid("password", e))?;
     let hash = auth::hash_password(password).await?;
     let session = auth::new_token();
-    conn.transaction(async |conn| {
-        let user = users::User::create(
-            conn,
-            &users::NewUser { email: &inv.email, password_hash: &hash, display_name, is_operator: false },
-        )
-        .await
-        .map_err(|e| {
-            if crate::db::is_unique_violation(&e, "users_email_key") {
-                AppError::invalid(
-                    "email",
-                    "Ya hay una cuenta con ese correo: iniciá sesión para aceptar la invitación.",
-                )
-            } else {
-                AppError::from(e)
-            }
-        })?;
-        let tenant_id = accept_invitation(conn, token, user.id, None, meta).await?;
-        sessions::create(conn, &auth::token_hash(&session), user.id, Some(tenant_id), &meta.ip, &meta.user_agent)
-            .await?;
-        audit::record_account(conn, user.id, Some(tenant_id), "login", "alta por invitación", &meta.ip).await?;
-        Ok::<_, AppError>(())
-    })
-    .await?;
+    let user = users::User::create(
+        conn,
+        &users::NewUser { email: &inv.email, password_hash: &hash, display_name, is_operator: false },
+    )
+    .await
+    .map_err(|e| {
+        if crate::db::is_unique_violation(&e, "users_email_key") {
+            AppError::invalid("email", "Ya hay una cuenta con ese correo: iniciá sesión para aceptar la invitación.")
+        } else {
+            AppError::from(e)
+        }
+    })?;
+    let tenant_id = accept_invitation(conn, token, user.id, None, meta).await?;
+    sessions::create(conn, &auth::token_hash(&session), user.id, Some(tenant_id), &meta.ip, &meta.user_agent).await?;
+    audit::record_account(conn, user.id, Some(tenant_id), "login", "alta por invitación", &meta.ip).await?;
     Ok(session)
 }
 

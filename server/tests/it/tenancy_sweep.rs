@@ -5,6 +5,9 @@
 //! that bypasses RLS, so each wall is tested on its own: the Rust `TenantScope` filters alone
 //! must already hold.
 //!
+//! Each call must also have gone through the one pipeline (`app::call`): its `Server-Timing`
+//! header says it ran exactly one transaction on one connection, guard included.
+//!
 //! Also here: every role is refused exactly what its row of the permission matrix forbids.
 
 use std::collections::BTreeSet;
@@ -196,6 +199,11 @@ async fn sweep(app: TestApp) {
         let pairs: Vec<(&str, &str)> = filled.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let res = app.call(path, &pairs, Some(&b_session(&app, &b).await)).await;
         let status = res.status();
+        let timings: Vec<String> =
+            res.headers().get_all("server-timing").iter().map(|v| v.to_str().unwrap_or_default().to_owned()).collect();
+        if timings.len() != 1 || !timings[0].contains(" transactions=1\"") {
+            failures.push(format!("{path} did not run as one call with one transaction: {timings:?}"));
+        }
         let body = res.text().await.unwrap();
         let leaked = leaks(&body, &a);
         if !leaked.is_empty() {
@@ -308,7 +316,7 @@ async fn sweep(app: TestApp) {
 async fn sweep_app(bypass_rls: bool) -> TestApp {
     // The development mailbox is on: it holds A's mails (an invitation link), which B must not
     // read through it either.
-    let mut extra = vec![("APP_MAIL__DEV_MAILBOX", "true")];
+    let mut extra = vec![("APP_MAIL__DEV_MAILBOX", "true"), ("APP_HTTP__SERVER_TIMING", "true")];
     if bypass_rls {
         // The test database's owner is a superuser: row-level security does not apply to it.
         extra.push(("APP_DATABASE__APP_URL", "{test_db}"));

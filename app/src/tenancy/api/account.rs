@@ -8,19 +8,20 @@ use crate::error::AppError;
 /// Who is signed in and in which business; `None` for visitors.
 #[server(prefix = "/api/tenancy", endpoint = "get_viewer")]
 pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
-    use diesel_async::AsyncConnection;
+    use crate::tenancy::db::memberships;
+    crate::call::as_visitor(async |conn, visitor| {
+        let Some(user) = visitor.session.clone() else { return Ok(None) };
+        user.enter(conn).await?;
+        let all = memberships::all_of_user(conn, user.user_id).await?;
+        Ok(Some(viewer(user, &all)))
+    })
+    .await
+}
+
+/// The viewer of `user`, who belongs to `all`.
+#[cfg(feature = "ssr")]
+fn viewer(user: crate::tenancy::auth::SessionUser, all: &[crate::tenancy::db::memberships::MembershipOf]) -> Viewer {
     use shared::tenancy::dto::{BusinessChoice, CurrentBusiness};
-
-    use crate::tenancy::{auth, db::memberships};
-
-    let mut conn = crate::db::conn().await?;
-    let Some(user) = auth::current_session(&mut conn).await? else { return Ok(None) };
-    let all = conn
-        .transaction(async |conn| {
-            user.enter(conn).await?;
-            Ok::<_, AppError>(memberships::all_of_user(conn, user.user_id).await?)
-        })
-        .await?;
     let current = all.iter().find(|m| Some(m.tenant_id) == user.current_tenant_id).map(|m| CurrentBusiness {
         tenant_id: m.tenant_id,
         name: m.tenant_name.clone(),
@@ -28,7 +29,7 @@ pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
         role: m.role,
         suspended: m.suspended_at.is_some(),
     });
-    Ok(Some(Viewer {
+    Viewer {
         user_id: user.user_id,
         email: user.email,
         display_name: user.display_name,
@@ -39,7 +40,7 @@ pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
             .iter()
             .map(|m| BusinessChoice { tenant_id: m.tenant_id, name: m.tenant_name.clone(), role: m.role })
             .collect(),
-    }))
+    }
 }
 
 /// Takes a sign-up and mails the link that finishes it; goes to the "check your mail" page,
@@ -54,11 +55,9 @@ pub async fn sign_up(
     #[server(default)] cuit: String,
     iva_condition: String,
 ) -> Result<(), AppError> {
-    use crate::tenancy::{auth, service};
-    let meta = auth::request_meta();
-    let mut conn = crate::db::conn().await?;
+    use crate::tenancy::service;
     let form = service::SignUp { email, password, display_name, business_name, rubro, cuit, iva_condition };
-    service::sign_up(&mut conn, form, &meta).await?;
+    crate::call::as_visitor(async |conn, visitor| service::sign_up(conn, form, &visitor.meta).await).await?;
     leptos_axum::redirect("/registro/enviado");
     Ok(())
 }
@@ -68,8 +67,10 @@ pub async fn sign_up(
 #[server(prefix = "/api/tenancy", endpoint = "confirm_sign_up")]
 pub async fn confirm_sign_up(token: String, password: String) -> Result<(), AppError> {
     use crate::tenancy::{auth, service};
-    let mut conn = crate::db::conn().await?;
-    let session = service::confirm_sign_up(&mut conn, &token, password, &auth::request_meta()).await?;
+    let session = crate::call::as_visitor(async |conn, visitor| {
+        service::confirm_sign_up(conn, &token, password, &visitor.meta).await
+    })
+    .await?;
     auth::set_session_cookie(&session);
     leptos_axum::redirect("/negocio");
     Ok(())
@@ -84,20 +85,23 @@ pub async fn create_business(
     iva_condition: String,
 ) -> Result<(), AppError> {
     use crate::tenancy::{auth, service};
-    let user = auth::require_login().await?;
-    let form = service::check_business(&business_name, &rubro, &cuit, &iva_condition)?;
-    let mut conn = crate::db::conn().await?;
-    service::add_business(&mut conn, &user, &form, &auth::request_meta()).await?;
-    Ok(())
+    let meta = auth::request_meta();
+    crate::call::as_account(async |conn, user| {
+        let form = service::check_business(&business_name, &rubro, &cuit, &iva_condition)?;
+        service::add_business(conn, user, &form, &meta).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Signs in. `next` is where to go after (a path on this site; anything else goes home).
 #[server(prefix = "/api/tenancy", endpoint = "log_in")]
 pub async fn log_in(email: String, password: String, #[server(default)] next: String) -> Result<(), AppError> {
     use crate::tenancy::{auth, service};
-    let meta = auth::request_meta();
-    let mut conn = crate::db::conn().await?;
-    let token = service::log_in(&mut conn, &email, password, &meta).await?;
+    let token = crate::call::kept(
+        crate::call::as_visitor(async |conn, visitor| service::log_in(conn, &email, password, &visitor.meta).await)
+            .await,
+    )?;
     auth::set_session_cookie(&token);
     leptos_axum::redirect(safe_next(&next));
     Ok(())
@@ -117,12 +121,14 @@ pub fn safe_next(next: &str) -> &str {
 #[server(prefix = "/api/tenancy", endpoint = "log_out")]
 pub async fn log_out() -> Result<(), AppError> {
     use crate::tenancy::{auth, db::audit, db::sessions};
-    let mut conn = crate::db::conn().await?;
-    if let Some(user) = auth::current_session(&mut conn).await? {
-        sessions::revoke(&mut conn, user.user_id, user.session_id).await?;
-        audit::record_account(&mut conn, user.user_id, user.current_tenant_id, "logout", "", &auth::request_meta().ip)
-            .await?;
-    }
+    crate::call::as_visitor(async |conn, visitor| {
+        if let Some(user) = &visitor.session {
+            sessions::revoke(conn, user.user_id, user.session_id).await?;
+            audit::record_account(conn, user.user_id, user.current_tenant_id, "logout", "", &visitor.meta.ip).await?;
+        }
+        Ok(())
+    })
+    .await?;
     auth::clear_session_cookie();
     leptos_axum::redirect("/ingresar");
     Ok(())
@@ -131,17 +137,18 @@ pub async fn log_out() -> Result<(), AppError> {
 /// Mails a password reset link if the account exists (the answer never says whether it does).
 #[server(prefix = "/api/tenancy", endpoint = "request_password_reset")]
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
-    use crate::tenancy::{auth, service};
-    let mut conn = crate::db::conn().await?;
-    service::request_reset(&mut conn, &email, &auth::request_meta()).await
+    use crate::tenancy::service;
+    crate::call::as_visitor(async |conn, visitor| service::request_reset(conn, &email, &visitor.meta).await).await
 }
 
 /// Sets a new password from a reset link; every other session ends and this browser is signed in.
 #[server(prefix = "/api/tenancy", endpoint = "reset_password")]
 pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
     use crate::tenancy::{auth, service};
-    let mut conn = crate::db::conn().await?;
-    let session = service::reset_password(&mut conn, &token, password, &auth::request_meta()).await?;
+    let session = crate::call::as_visitor(async |conn, visitor| {
+        service::reset_password(conn, &token, password, &visitor.meta).await
+    })
+    .await?;
     auth::set_session_cookie(&session);
     leptos_axum::redirect("/");
     Ok(())
@@ -150,42 +157,39 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
 /// Confirms the email address of the link's account.
 #[server(prefix = "/api/tenancy", endpoint = "verify_email")]
 pub async fn verify_email(token: String) -> Result<(), AppError> {
-    use crate::tenancy::{auth, service};
-    let mut conn = crate::db::conn().await?;
-    service::verify_email(&mut conn, &token, &auth::request_meta()).await
+    use crate::tenancy::service;
+    crate::call::as_visitor(async |conn, visitor| service::verify_email(conn, &token, &visitor.meta).await).await
 }
 
 /// Mails a new confirmation link to the signed-in account.
 #[server(prefix = "/api/tenancy", endpoint = "resend_verification")]
 pub async fn resend_verification() -> Result<(), AppError> {
     use crate::tenancy::{auth, service};
-    let user = auth::require_login().await?;
-    let mut conn = crate::db::conn().await?;
-    service::resend_verification(&mut conn, &user, &auth::request_meta()).await
+    let meta = auth::request_meta();
+    crate::call::as_account(async |conn, user| service::resend_verification(conn, user, &meta).await).await
 }
 
 /// Changes the signed-in account's password; its other sessions end.
 #[server(prefix = "/api/tenancy", endpoint = "change_password")]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
     use crate::tenancy::{auth, service};
-    let user = auth::require_login().await?;
-    let mut conn = crate::db::conn().await?;
-    service::change_password(&mut conn, &user, current_password, new_password, &auth::request_meta()).await
+    let meta = auth::request_meta();
+    crate::call::kept(
+        crate::call::as_account(async |conn, user| {
+            service::change_password(conn, user, current_password, new_password, &meta).await
+        })
+        .await,
+    )
 }
 
 /// Moves this session to another business the account belongs to.
 #[server(prefix = "/api/tenancy", endpoint = "switch_business")]
 pub async fn switch_business(tenant_id: i64) -> Result<(), AppError> {
-    use diesel_async::AsyncConnection;
-
-    use crate::tenancy::{auth, db::memberships, db::sessions};
-    let user = auth::require_login().await?;
-    let mut conn = crate::db::conn().await?;
-    conn.transaction(async |conn| {
-        user.enter(conn).await?;
-        memberships::of_user_in(conn, user.user_id, tenant_id).await?.ok_or_else(|| AppError::NotFound.reply())?;
+    use crate::tenancy::db::{memberships, sessions};
+    crate::call::as_account(async |conn, user| {
+        memberships::of_user_in(conn, user.user_id, tenant_id).await?.ok_or(AppError::NotFound)?;
         sessions::set_tenant(conn, user.session_id, tenant_id).await?;
-        Ok::<_, AppError>(())
+        Ok(())
     })
     .await
 }

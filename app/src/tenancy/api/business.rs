@@ -23,19 +23,13 @@ fn to_dto(t: crate::tenancy::db::tenants::Tenant) -> BusinessSettings {
 /// The current business' settings.
 #[server(prefix = "/api/tenancy", endpoint = "get_business")]
 pub async fn get_business() -> Result<BusinessSettings, AppError> {
-    use diesel_async::AsyncConnection;
     use shared::tenancy::Permission;
 
-    use crate::tenancy::{auth, db::tenants::Tenant};
-    let scope = auth::require(Permission::BusinessView).await?;
-    let mut conn = crate::db::conn().await?;
-    let tenant = conn
-        .transaction(async |conn| {
-            scope.enter(conn).await?;
-            Tenant::current(conn, &scope).await
-        })
-        .await?;
-    Ok(to_dto(tenant))
+    use crate::tenancy::db::tenants::Tenant;
+    crate::call::in_business(Permission::BusinessView, async |conn, scope| {
+        Ok(to_dto(Tenant::current(conn, scope).await?))
+    })
+    .await
 }
 
 /// Changes the current business' name, CUIT, IVA condition and time zone.
@@ -46,31 +40,21 @@ pub async fn update_business(
     iva_condition: String,
     time_zone: String,
 ) -> Result<BusinessSettings, AppError> {
-    use diesel_async::AsyncConnection;
     use shared::tenancy::{Permission, business};
 
     use crate::tenancy::{auth, db::audit, db::tenants};
-    let scope = auth::require(Permission::BusinessEdit).await?;
-    let crate::tenancy::service::CheckedIdentity { name, cuit, iva } =
-        crate::tenancy::service::check_identity("name", &name, &cuit, &iva_condition)?;
-    if !business::TIME_ZONES.contains(&time_zone.as_str()) {
-        return Err(AppError::invalid("time_zone", "Elegí una zona horaria de la lista."));
-    }
     let ip = auth::request_meta().ip;
-    let mut conn = crate::db::conn().await?;
-    let tenant = conn
-        .transaction(async |conn| {
-            scope.enter(conn).await?;
-            let changes = tenants::TenantChanges {
-                name: &name,
-                cuit: cuit.as_deref(),
-                iva_condition: iva,
-                time_zone: &time_zone,
-            };
-            let t = tenants::Tenant::update(conn, &scope, &changes).await?;
-            audit::record(conn, &scope, "business_updated", &name, &ip).await?;
-            Ok::<_, AppError>(t)
-        })
-        .await?;
-    Ok(to_dto(tenant))
+    crate::call::in_business(Permission::BusinessEdit, async |conn, scope| {
+        let crate::tenancy::service::CheckedIdentity { name, cuit, iva } =
+            crate::tenancy::service::check_identity("name", &name, &cuit, &iva_condition)?;
+        if !business::TIME_ZONES.contains(&time_zone.as_str()) {
+            return Err(AppError::invalid("time_zone", "Elegí una zona horaria de la lista."));
+        }
+        let changes =
+            tenants::TenantChanges { name: &name, cuit: cuit.as_deref(), iva_condition: iva, time_zone: &time_zone };
+        let t = tenants::Tenant::update(conn, scope, &changes).await?;
+        audit::record(conn, scope, "business_updated", &name, &ip).await?;
+        Ok(to_dto(t))
+    })
+    .await
 }

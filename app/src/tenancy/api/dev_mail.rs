@@ -20,18 +20,19 @@ pub async fn list_dev_mail() -> Result<Vec<DevMail>, AppError> {
     if !state.auth.dev_mailbox || !auth::is_loopback(&auth::request_meta().ip) {
         return Err(AppError::NotFound.reply());
     }
-    auth::require_operator().await?;
-    let mut conn = crate::db::conn().await?;
     let tz = crate::state::default_time_zone()?;
-    Ok(mail::latest(&mut conn, DEV_MAILBOX_SIZE)
-        .await?
-        .into_iter()
-        .map(|m| DevMail {
-            id: m.id,
-            to: m.to_address,
-            subject: m.subject,
-            body: m.body_text,
-            created_at: crate::time::format_local(m.created_at, tz),
-        })
-        .collect())
+    crate::call::as_operator(async |conn, _| {
+        Ok(mail::latest(conn, DEV_MAILBOX_SIZE)
+            .await?
+            .into_iter()
+            .map(|m| DevMail {
+                id: m.id,
+                to: m.to_address,
+                subject: m.subject,
+                body: m.body_text,
+                created_at: crate::time::format_local(m.created_at, tz),
+            })
+            .collect())
+    })
+    .await
 }

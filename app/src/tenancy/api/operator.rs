@@ -8,49 +8,38 @@ use crate::error::AppError;
 /// Every business on the installation.
 #[server(prefix = "/api/tenancy", endpoint = "list_businesses")]
 pub async fn list_businesses() -> Result<Vec<OperatorBusiness>, AppError> {
-    use diesel_async::AsyncConnection;
-
-    use crate::tenancy::{auth, db::tenants::Tenant};
-    let scope = auth::require_operator().await?;
-    let mut conn = crate::db::conn().await?;
-    let rows = conn
-        .transaction(async |conn| {
-            scope.enter(conn).await?;
-            Tenant::list_all(conn, &scope).await
-        })
-        .await?;
+    use crate::tenancy::db::tenants::Tenant;
     let tz = crate::state::default_time_zone()?;
-    Ok(rows
-        .into_iter()
-        .map(|r| OperatorBusiness {
-            id: r.tenant.id,
-            rubro: r.tenant.rubro,
-            members: r.members,
-            created_at: crate::time::format_local(r.tenant.created_at, tz),
-            last_activity_at: crate::time::format_local(r.tenant.last_activity_at, tz),
-            suspended: r.tenant.suspended_at.is_some(),
-            name: r.tenant.name,
-            slug: r.tenant.slug,
-        })
-        .collect())
+    crate::call::as_operator(async |conn, operator| {
+        let rows = Tenant::list_all(conn, operator).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| OperatorBusiness {
+                id: r.tenant.id,
+                rubro: r.tenant.rubro,
+                members: r.members,
+                created_at: crate::time::format_local(r.tenant.created_at, tz),
+                last_activity_at: crate::time::format_local(r.tenant.last_activity_at, tz),
+                suspended: r.tenant.suspended_at.is_some(),
+                name: r.tenant.name,
+                slug: r.tenant.slug,
+            })
+            .collect())
+    })
+    .await
 }
 
 /// Suspends (`suspended = true`) or reinstates a business.
 #[server(prefix = "/api/tenancy", endpoint = "set_business_suspended")]
 pub async fn set_business_suspended(tenant_id: i64, suspended: bool) -> Result<(), AppError> {
-    use diesel_async::AsyncConnection;
-
     use crate::tenancy::{auth, db::audit, db::tenants::Tenant};
-    let scope = auth::require_operator().await?;
     let ip = auth::request_meta().ip;
-    let mut conn = crate::db::conn().await?;
-    conn.transaction(async |conn| {
-        scope.enter(conn).await?;
-        if !Tenant::set_suspended(conn, &scope, tenant_id, suspended).await? {
-            return Err(AppError::NotFound.reply());
+    crate::call::as_operator(async |conn, operator| {
+        if !Tenant::set_suspended(conn, operator, tenant_id, suspended).await? {
+            return Err(AppError::NotFound);
         }
         let action = if suspended { "business_suspended" } else { "business_reinstated" };
-        audit::record_by_operator(conn, &scope, tenant_id, action, &ip).await?;
+        audit::record_by_operator(conn, operator, tenant_id, action, &ip).await?;
         Ok(())
     })
     .await

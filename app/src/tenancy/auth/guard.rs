@@ -113,6 +113,11 @@ pub struct OperatorScope {
 }
 
 impl OperatorScope {
+    /// The operator's scope for `user`, if the account is the operator.
+    pub fn of(user: &SessionUser) -> Option<Self> {
+        user.is_operator.then_some(Self { user_id: user.user_id })
+    }
+
     /// The operator's account.
     pub fn user_id(&self) -> i64 {
         self.user_id
@@ -161,68 +166,51 @@ pub async fn is_operator_request(pool: &crate::db::DbPool, headers: &http::Heade
     Ok(ActiveSession::find(&mut conn, &super::token_hash(&token)).await?.is_some_and(|s| s.is_operator))
 }
 
-/// The signed-in account, or [`AppError::Unauthenticated`].
-pub async fn require_login() -> Result<SessionUser, AppError> {
-    let mut conn = crate::db::conn().await?;
-    current_session(&mut conn).await?.ok_or_else(|| AppError::Unauthenticated.reply())
-}
-
-/// The signed-in operator, or `Unauthenticated`/`Forbidden`.
-pub async fn require_operator() -> Result<OperatorScope, AppError> {
-    let user = require_login().await?;
-    if user.is_operator { Ok(OperatorScope { user_id: user.user_id }) } else { Err(AppError::Forbidden.reply()) }
-}
-
-/// A scope on the session's current business if its role there allows `permission`.
-/// No session: `Unauthenticated`; no business, no membership, or a role that may not:
-/// `Forbidden`; a suspended business: `Suspended`.
-pub async fn require(permission: Permission) -> Result<TenantScope, AppError> {
-    let mut conn = crate::db::conn().await?;
-    let user = current_session(&mut conn).await?.ok_or_else(|| AppError::Unauthenticated.reply())?;
-    scope_for(&mut conn, user, permission).await
-}
-
-/// [`require`] for plain axum handlers (downloads, streams), which run outside Leptos'
-/// context: the session comes from `headers`' cookie.
+/// The guard of [`crate::call::in_business`] for plain axum handlers (downloads, streams), which
+/// run outside Leptos' context: the session comes from `headers`' cookie. The scope is checked
+/// in a transaction of its own, since what follows streams.
 pub async fn require_from_headers(
     pool: &crate::db::DbPool,
     headers: &http::HeaderMap,
     permission: Permission,
 ) -> Result<TenantScope, AppError> {
     let mut conn = pool.get().await.map_err(|e| AppError::unavailable(e))?;
-    let user =
-        session_of_token(&mut conn, super::session_token_from(headers)).await?.ok_or(AppError::Unauthenticated)?;
-    scope_for(&mut conn, user, permission).await
+    conn.transaction(async |conn| {
+        let user =
+            session_of_token(conn, super::session_token_from(headers)).await?.ok_or(AppError::Unauthenticated)?;
+        scope_in(conn, user, permission).await
+    })
+    .await
 }
 
-async fn scope_for(
+/// A scope on `user`'s current business if its role there allows `permission`, checked in the
+/// caller's transaction (which it enters: `app.tenant_id` and `app.user_id` are set after it).
+/// No business, no membership, or a role that may not: `Forbidden`; a suspended membership:
+/// `Suspended`.
+pub async fn scope_in(
     conn: &mut AsyncPgConnection,
     user: SessionUser,
     permission: Permission,
 ) -> Result<TenantScope, AppError> {
-    let tenant_id = user.current_tenant_id.ok_or_else(|| AppError::Forbidden.reply())?;
-    conn.transaction(async |conn| {
-        rls::enter_tenant_as(conn, tenant_id, user.user_id).await?;
-        let membership =
-            memberships::of_user_in(conn, user.user_id, tenant_id).await?.ok_or_else(|| AppError::Forbidden.reply())?;
-        if membership.suspended_at.is_some() {
-            return Err(AppError::Suspended.reply());
-        }
-        let role = membership.role;
-        if !role.allows(permission) {
-            return Err(AppError::Forbidden.reply());
-        }
-        let scope = TenantScope {
-            tenant_id,
-            user_id: user.user_id,
-            member_id: membership.id,
-            role,
-            time_zone: crate::time::zone(&membership.time_zone),
-        };
-        if chrono::Utc::now() - membership.last_activity_at >= Tenant::TOUCH_EVERY {
-            Tenant::touch(conn, &scope).await?;
-        }
-        Ok(scope)
-    })
-    .await
+    let tenant_id = user.current_tenant_id.ok_or(AppError::Forbidden)?;
+    rls::enter_tenant_as(conn, tenant_id, user.user_id).await?;
+    let membership = memberships::of_user_in(conn, user.user_id, tenant_id).await?.ok_or(AppError::Forbidden)?;
+    if membership.suspended_at.is_some() {
+        return Err(AppError::Suspended);
+    }
+    let role = membership.role;
+    if !role.allows(permission) {
+        return Err(AppError::Forbidden);
+    }
+    let scope = TenantScope {
+        tenant_id,
+        user_id: user.user_id,
+        member_id: membership.id,
+        role,
+        time_zone: crate::time::zone(&membership.time_zone),
+    };
+    if chrono::Utc::now() - membership.last_activity_at >= Tenant::TOUCH_EVERY {
+        Tenant::touch(conn, &scope).await?;
+    }
+    Ok(scope)
 }

@@ -1,6 +1,6 @@
 //! Who is asking and what they may do: password hashing, session cookies, the request's
-//! address, and the guards every server function starts with ([`require`] for a business,
-//! [`require_operator`] for the platform operator, [`require_login`] for account pages).
+//! address, and the guards [`crate::call`] runs for every server function ([`scope_in`] for a
+//! business, [`OperatorScope::of`] for the platform operator, [`current_session`] for accounts).
 
 mod crypto;
 mod guard;
@@ -9,8 +9,8 @@ mod request;
 pub use crypto::{PasswordHasher, hash_password, new_token, token_hash, verify_password};
 pub(in crate::tenancy) use guard::enter_invited_business;
 pub use guard::{
-    OperatorScope, SessionUser, TenantScope, current_session, is_operator_request, require, require_from_headers,
-    require_login, require_operator, set_invitation_hash,
+    OperatorScope, SessionUser, TenantScope, current_session, is_operator_request, require_from_headers, scope_in,
+    set_invitation_hash,
 };
 pub use request::{
     RequestMeta, clear_session_cookie, is_loopback, request_meta, session_token, session_token_from, set_session_cookie,

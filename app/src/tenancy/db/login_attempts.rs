@@ -129,24 +129,30 @@ pub fn rate_key(ip: &str) -> String {
     }
 }
 
-/// Records an attempt (as failed until [`succeeded`] says otherwise) *before* any password or
-/// mail work, and checks it against the kind's limits, counting it, so a burst of parallel
-/// requests cannot all slip under them. Returns the attempt's id, or how long to wait: a refused
-/// attempt is removed again, so waiting is never prolonged by the refusals themselves.
+/// Checks an attempt against the kind's limits and records it (as failed until [`succeeded`] says
+/// otherwise) *before* any password or mail work. It runs in the call's transaction
+/// ([`crate::call`]) and first takes transaction-scoped advisory locks on the attempt's keys (the
+/// account and the address), so parallel attempts on one key take turns and each counts every
+/// attempt committed before it: a burst cannot slip under the limits. Returns the attempt's id,
+/// or how long to wait; a refused attempt is not recorded, so waiting is never prolonged by the
+/// refusals themselves. The attempt counts once the caller's transaction commits: a failure that
+/// must count (a wrong password) is answered as a kept refusal, which commits.
 pub async fn begin(conn: &mut AsyncPgConnection, kind: Kind, email: &str, ip: &str) -> QueryResult<Result<i64, Wait>> {
+    use diesel::sql_types::Text;
     let key = rate_key(ip);
-    let id: i64 = diesel::insert_into(login_attempts::table)
-        .values((
-            login_attempts::kind.eq(kind.code()),
-            login_attempts::email.eq(email),
-            login_attempts::ip.eq(&key),
-            login_attempts::succeeded.eq(false),
-        ))
-        .returning(login_attempts::id)
-        .get_result(conn)
-        .await?;
+    // Always in the same order, so two attempts never wait for each other's second lock.
+    let mut locks = [format!("{}|account|{email}", kind.code()), format!("{}|address|{key}", kind.code())];
+    locks.sort();
+    let [first, second] = locks;
+    diesel::sql_query(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0)), pg_advisory_xact_lock(hashtextextended($2, 0))",
+    )
+    .bind::<Text, _>(&first)
+    .bind::<Text, _>(&second)
+    .execute(conn)
+    .await?;
     let since = Utc::now() - WINDOW;
-    // (count including this attempt, newest other attempt) for one key.
+    // (count including this attempt, newest earlier attempt) for one key.
     let mut measure = async |by_email: bool, by_ip: bool| -> QueryResult<(i64, Option<chrono::DateTime<Utc>>)> {
         let mut q = login_attempts::table
             .filter(login_attempts::kind.eq(kind.code()))
@@ -167,8 +173,8 @@ pub async fn begin(conn: &mut AsyncPgConnection, kind: Kind, email: &str, ip: &s
             .limit(200)
             .load(conn)
             .await?;
-        let newest_other = rows.iter().find(|(other, _)| *other != id).map(|(_, at)| *at);
-        Ok((i64::try_from(rows.len()).unwrap_or(i64::MAX), newest_other))
+        let newest = rows.iter().map(|(_, at)| *at).max();
+        Ok((i64::try_from(rows.len()).unwrap_or(i64::MAX).saturating_add(1), newest))
     };
     let per_account = if kind == Kind::Login { measure(true, true).await? } else { measure(true, false).await? };
     let mut checks = vec![(per_account, kind.per_account()), (measure(false, true).await?, kind.per_address())];
@@ -183,13 +189,20 @@ pub async fn begin(conn: &mut AsyncPgConnection, kind: Kind, email: &str, ip: &s
             (until > now).then(|| (until - now).num_seconds() + 1)
         })
         .max();
-    match wait {
-        Some(secs) => {
-            diesel::delete(login_attempts::table.find(id)).execute(conn).await?;
-            Ok(Err(Wait { secs }))
-        }
-        None => Ok(Ok(id)),
+    if let Some(secs) = wait {
+        return Ok(Err(Wait { secs }));
     }
+    diesel::insert_into(login_attempts::table)
+        .values((
+            login_attempts::kind.eq(kind.code()),
+            login_attempts::email.eq(email),
+            login_attempts::ip.eq(&key),
+            login_attempts::succeeded.eq(false),
+        ))
+        .returning(login_attempts::id)
+        .get_result(conn)
+        .await
+        .map(Ok)
 }
 
 /// Marks an attempt successful (it stops counting where only failures count).
