@@ -136,7 +136,7 @@ where
 }
 
 fn span(kind: &'static str) -> tracing::Span {
-    tracing::debug_span!("call", kind, tenant_id = tracing::field::Empty, user_id = tracing::field::Empty)
+    tracing::info_span!("call", kind, tenant_id = tracing::field::Empty, user_id = tracing::field::Empty)
 }
 
 /// [`Work`] with the connection only: the steps [`run`] wraps in the transaction.

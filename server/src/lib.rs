@@ -242,7 +242,7 @@ pub async fn create_operator(config: &Config, email: &str) -> anyhow::Result<()>
         Some(line.trim_end_matches(['\r', '\n']).to_owned())
     };
     let created =
-        app::tenancy::service::make_operator(&mut conn, email, password).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        app::tenancy::setup::make_operator(&mut conn, email, password).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("{email}: {}", if created { "cuenta de operador creada" } else { "ahora es operador de la plataforma" });
     Ok(())
 }
@@ -250,7 +250,7 @@ pub async fn create_operator(config: &Config, email: &str) -> anyhow::Result<()>
 /// Creates the demo accounts and businesses (idempotent) and logs how to sign in.
 async fn seed_demo(pool: &app::db::DbPool) -> anyhow::Result<()> {
     let mut conn = pool.get().await.context("seeding the demo: no database connection")?;
-    let created = app::tenancy::service::seed_demo(&mut conn, DEMO_PASSWORD)
+    let created = app::tenancy::setup::seed_demo(&mut conn, DEMO_PASSWORD)
         .await
         .map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
     for (email, what) in created {

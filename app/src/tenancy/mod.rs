@@ -15,3 +15,5 @@ pub mod mails;
 pub mod members;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod setup;

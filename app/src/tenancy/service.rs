@@ -2,7 +2,7 @@
 //! reset a password). Each runs in the call's one transaction ([`crate::call`]); server
 //! functions stay thin and call these.
 
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use shared::tenancy::{Role, account, business};
 
 use crate::call::Kept;
@@ -27,10 +27,10 @@ pub struct SignUp {
 
 /// Checked fields of a new business.
 pub struct CheckedBusiness {
-    name: String,
-    rubro: business::Rubro,
-    cuit: Option<String>,
-    iva: business::IvaCondition,
+    pub(in crate::tenancy) name: String,
+    pub(in crate::tenancy) rubro: business::Rubro,
+    pub(in crate::tenancy) cuit: Option<String>,
+    pub(in crate::tenancy) iva: business::IvaCondition,
 }
 
 /// Checks a new business' fields (sign-up and "another business").
@@ -181,7 +181,7 @@ pub async fn confirm_sign_up(
 
 /// Inserts the business under a free slug and its owner membership (shown as `owner_name`);
 /// returns the owner's scope.
-async fn create_business(
+pub(in crate::tenancy) async fn create_business(
     conn: &mut AsyncPgConnection,
     form: &CheckedBusiness,
     owner_name: &str,
@@ -511,106 +511,4 @@ pub async fn sign_up_invited(
     sessions::create(conn, &auth::token_hash(&session), user.id, Some(tenant_id), &meta.ip, &meta.user_agent).await?;
     audit::record_account(conn, user.id, Some(tenant_id), "login", "alta por invitación", &meta.ip).await?;
     Ok(session)
-}
-
-/// A demo business: its name, rubro and people (email, name, role; the first is the owner).
-type DemoBusiness = (&'static str, business::Rubro, &'static [(&'static str, &'static str, Role)]);
-
-/// The demo: the platform operator and two businesses with a few members, all with
-/// `password`. Does nothing if the operator's account exists. Returns who was created.
-pub async fn seed_demo(conn: &mut AsyncPgConnection, password: &str) -> Result<Vec<(String, String)>, AppError> {
-    const OPERATOR: &str = "operador@mostrador.local";
-    if users::User::by_email(conn, OPERATOR).await?.is_some() {
-        return Ok(vec![(OPERATOR.into(), "operador de la plataforma (ya existía)".into())]);
-    }
-    let hash = auth::hash_password(password.to_owned()).await?;
-    let businesses: [DemoBusiness; 2] = [
-        (
-            "Carnicería Don Pepe",
-            business::Rubro::CarniceriaPanaderia,
-            &[
-                ("pepe@donpepe.com.ar", "José Pérez", Role::Owner),
-                ("caja@donpepe.com.ar", "Lucía Gómez", Role::Cashier),
-            ],
-        ),
-        (
-            "Centro Médico Sur",
-            business::Rubro::CentroMedico,
-            &[
-                ("direccion@medicosur.com.ar", "Marta Ruiz", Role::Owner),
-                ("dra.sosa@medicosur.com.ar", "Dra. Ana Sosa", Role::Professional),
-            ],
-        ),
-    ];
-    conn.transaction(async |conn| {
-        let mut created = Vec::new();
-        let new =
-            |email, name, is_operator| users::NewUser { email, password_hash: &hash, display_name: name, is_operator };
-        let op = users::User::create(conn, &new(OPERATOR, "Operador", true)).await?;
-        users::User::mark_verified(conn, op.id).await?;
-        created.push((OPERATOR.to_owned(), "operador de la plataforma".to_owned()));
-        for (name, rubro, people) in businesses {
-            let mut scope: Option<TenantScope> = None;
-            for (email, person, role) in people {
-                let user = users::User::create(conn, &new(email, person, false)).await?;
-                users::User::mark_verified(conn, user.id).await?;
-                match &scope {
-                    None => {
-                        let form = CheckedBusiness {
-                            name: name.to_owned(),
-                            rubro,
-                            cuit: None,
-                            iva: business::IvaCondition::Monotributo,
-                        };
-                        scope = Some(create_business(conn, &form, person, user.id).await?);
-                    }
-                    Some(s) => {
-                        s.enter(conn).await?;
-                        memberships::create(
-                            conn,
-                            &memberships::NewMembership {
-                                tenant_id: s.tenant_id(),
-                                user_id: user.id,
-                                role: *role,
-                                display_name: person,
-                            },
-                        )
-                        .await?;
-                    }
-                }
-                created.push(((*email).to_owned(), format!("{} de {name}", role.label())));
-            }
-        }
-        Ok::<_, AppError>(created)
-    })
-    .await
-}
-
-/// Makes `email` the platform operator: an existing account gets the flag (its password stays);
-/// a new one is created with `password`. Returns whether the account was created.
-pub async fn make_operator(
-    conn: &mut AsyncPgConnection,
-    email: &str,
-    password: Option<String>,
-) -> Result<bool, AppError> {
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
-
-    use crate::schema::users as u;
-    let email = account::normalize_email(email).map_err(|e| AppError::invalid("email", e))?;
-    if let Some(user) = users::User::by_email(conn, &email).await? {
-        diesel::update(u::table.find(user.id)).set(u::is_operator.eq(true)).execute(conn).await?;
-        return Ok(false);
-    }
-    let password =
-        password.ok_or_else(|| AppError::invalid("password", "Falta la contraseña para la cuenta nueva."))?;
-    account::validate_password(&password, &email).map_err(|e| AppError::invalid("password", e))?;
-    let hash = auth::hash_password(password).await?;
-    let user = users::User::create(
-        conn,
-        &users::NewUser { email: &email, password_hash: &hash, display_name: "Operador", is_operator: true },
-    )
-    .await?;
-    users::User::mark_verified(conn, user.id).await?;
-    Ok(true)
 }

@@ -247,6 +247,36 @@ async fn login_is_rate_limited_per_account_and_per_address() {
     assert!(invalid(&body).1.contains("Demasiados intentos"), "{body}");
 }
 
+#[tokio::test]
+async fn a_burst_of_parallel_guesses_gets_only_the_free_attempts() {
+    let app = TestApp::spawn_with(&[("APP_DATABASE__POOL_SIZE", "8")]).await;
+    let mut conn = app.owner_conn().await;
+    fixtures::account(&mut conn, "rafaga@negocio.com.ar", false).await;
+    let guesses = (0..12)
+        .map(|i| log_in(&app, "rafaga@negocio.com.ar", if i % 2 == 0 { "adivinando 1234" } else { "x9876543210" }));
+    let answers = futures::future::join_all(guesses).await;
+    let mut wrong_password = 0;
+    for res in answers {
+        assert_eq!(res.status(), 422);
+        let body: serde_json::Value = res.json().await.unwrap();
+        let reason = invalid(&body).1.to_owned();
+        if reason == app::tenancy::service::BAD_CREDENTIALS {
+            wrong_password += 1;
+        } else {
+            assert!(reason.contains("Demasiados intentos"), "{body}");
+        }
+    }
+    // The attempts take turns on the account's lock: exactly the five free ones were checked.
+    assert_eq!(wrong_password, 5, "parallel guesses slipped under the limit");
+    let failed: i64 = app::schema::login_attempts::table
+        .filter(app::schema::login_attempts::email.eq("rafaga@negocio.com.ar"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(failed, 5, "each checked guess is recorded, refused ones are not");
+}
+
 /// Logs in as if from `ip` (the test server trusts `X-Forwarded-For`).
 async fn log_in_from(app: &TestApp, ip: &str, email: &str, password: &str) -> reqwest::Response {
     app.http
