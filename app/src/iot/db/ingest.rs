@@ -17,7 +17,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use shared::iot::check::{self, TimeWindow};
 use shared::iot::replay::{ReplayWindow, Verdict};
 use shared::iot::wire::{NodeEvent, Uplink};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A frame whose MAC checked out.
 #[derive(Debug, Clone)]
@@ -141,6 +141,7 @@ impl Quarantine {
     }
 }
 
+/// Readings (or latest values, or rollup marks) as columns for one `unnest` statement.
 #[derive(Default)]
 struct Columns {
     tenant: Vec<i64>,
@@ -163,6 +164,224 @@ struct WindowRow {
     key_version: i64,
 }
 
+/// Device, kind, channel.
+type Sensor = (i64, i16, i16);
+
+/// A sensor's newest value in the batch.
+#[derive(Debug, Clone, Copy)]
+struct Latest {
+    tenant: i64,
+    value: i32,
+    at: DateTime<Utc>,
+}
+
+/// A row of `device_events`.
+struct EventRow {
+    tenant: i64,
+    device: i64,
+    kind: &'static str,
+    at: DateTime<Utc>,
+    detail: String,
+}
+
+/// A node's boot: what it said about itself.
+struct BootRow {
+    device: i64,
+    firmware: String,
+    rssi: i16,
+    relays: i16,
+    at: DateTime<Utc>,
+}
+
+/// A node's answer to a relay command.
+struct AckRow {
+    device: i64,
+    seq: i64,
+    ok: bool,
+    on: Option<bool>,
+}
+
+/// What one device's frames did in the batch.
+#[derive(Debug, Default)]
+struct DeviceCounters {
+    stored: i64,
+    duplicates: i64,
+    rejected_values: i64,
+    last_seen: Option<DateTime<Utc>>,
+    problem: Option<String>,
+    quarantined: i64,
+}
+
+/// Everything a batch will write, worked out before any statement runs (no connection: the
+/// replay windows come in, the rows to write come out).
+#[derive(Default)]
+struct Plan {
+    quarantine: Quarantine,
+    readings: Columns,
+    latest: BTreeMap<Sensor, Latest>,
+    dirty: BTreeSet<(i64, i16, i16, DateTime<Utc>)>,
+    events: Vec<EventRow>,
+    acks: Vec<AckRow>,
+    boots: Vec<BootRow>,
+    /// Device, RSSI.
+    statuses: Vec<(i64, i16)>,
+    counters: BTreeMap<i64, DeviceCounters>,
+}
+
+impl Plan {
+    /// Plans every frame of `batches` whose device has a window (locked, key unchanged).
+    fn of(
+        batches: &[DeviceBatch],
+        windows: &mut HashMap<i64, ReplayWindow>,
+        limits: TimeLimits,
+        out: &mut BatchOutcome,
+    ) -> Self {
+        let mut plan = Self::default();
+        for batch in batches {
+            let Some(window) = windows.get_mut(&batch.device_id) else { continue };
+            plan.counters.entry(batch.device_id).or_default().problem.clone_from(&batch.problem);
+            for frame in &batch.frames {
+                plan.frame(batch, frame, window, limits, out);
+            }
+        }
+        plan
+    }
+
+    /// Sets `frame` aside in the quarantine with `reason`.
+    fn keep_aside(&mut self, batch: &DeviceBatch, frame: &VerifiedFrame, reason: &str, out: &mut BatchOutcome) {
+        self.quarantine.push(batch, frame, reason);
+        self.counters.entry(batch.device_id).or_default().quarantined += 1;
+        out.quarantined += 1;
+    }
+
+    fn frame(
+        &mut self,
+        batch: &DeviceBatch,
+        frame: &VerifiedFrame,
+        window: &mut ReplayWindow,
+        limits: TimeLimits,
+        out: &mut BatchOutcome,
+    ) {
+        // A number no window can hold: kept aside without touching the window (the node is
+        // broken; its next good frame is stored as usual).
+        if let Some(problem) = check::sequence_problem(frame.seq, frame.floor) {
+            self.keep_aside(batch, frame, problem.label(), out);
+            self.counters.entry(batch.device_id).or_default().problem =
+                Some(format!("mensaje apartado: {}", problem.label()));
+            return;
+        }
+        // Numbers the node gave up (its full queue dropped them) will never come: stop waiting
+        // for them. Only frames below this one can be given up.
+        window.give_up_to(frame.floor.min(frame.seq.saturating_sub(1)));
+        let c = self.counters.entry(batch.device_id).or_default();
+        if window.commit(frame.seq) == Verdict::Duplicate {
+            c.duplicates += 1;
+            out.duplicates += 1;
+            return;
+        }
+        c.last_seen = Some(c.last_seen.map_or(frame.received_at, |s| s.max(frame.received_at)));
+        // Committed in the window (so acknowledged) but stored only in the quarantine.
+        let problem = frame
+            .refused
+            .clone()
+            .or_else(|| check::message_problem(&frame.msg, limits.window()).map(|p| p.label().to_owned()));
+        if let Some(reason) = problem {
+            c.problem = Some(format!("mensaje apartado: {reason}"));
+            self.keep_aside(batch, frame, &reason, out);
+            return;
+        }
+        c.stored += 1;
+        out.frames += 1;
+        match &frame.msg {
+            Uplink::Telemetry { readings } => self.telemetry(batch, frame, readings, limits, out),
+            Uplink::Event(event) => self.event(batch, frame, event),
+            Uplink::CommandAck { cmd, ok, on, .. } => {
+                self.acks.push(AckRow {
+                    device: batch.device_id,
+                    seq: i64::try_from(*cmd).unwrap_or(i64::MAX),
+                    ok: *ok,
+                    on: Some(*on),
+                });
+                self.events.push(EventRow {
+                    tenant: batch.tenant_id,
+                    device: batch.device_id,
+                    kind: "command_ack",
+                    at: frame.received_at,
+                    detail: serde_json::to_string(&frame.msg).unwrap_or_else(|_| "{}".into()),
+                });
+            }
+        }
+    }
+
+    fn telemetry(
+        &mut self,
+        batch: &DeviceBatch,
+        frame: &VerifiedFrame,
+        readings: &[shared::iot::wire::Reading],
+        limits: TimeLimits,
+        out: &mut BatchOutcome,
+    ) {
+        let (d, t) = (batch.device_id, batch.tenant_id);
+        let mut refused: Vec<String> = Vec::new();
+        for r in readings {
+            if let Some(problem) = check::reading_problem(r, limits.window()) {
+                self.counters.entry(d).or_default().rejected_values += 1;
+                out.rejected_values += 1;
+                let (kind, label) = (r.k.code(), problem.label());
+                refused.push(format!("{label}: {kind} canal {} = {} (t {})", r.c, r.v, r.t));
+                continue;
+            }
+            let at = node_time(r.t, frame.received_at);
+            let (kind, channel) = (r.k.id(), i16::from(r.c));
+            self.readings.tenant.push(t);
+            self.readings.device.push(d);
+            self.readings.kind.push(kind);
+            self.readings.channel.push(channel);
+            self.readings.at.push(at);
+            self.readings.value.push(r.v);
+            out.readings += 1;
+            let newest = Latest { tenant: t, value: r.v, at };
+            let entry = self.latest.entry((d, kind, channel)).or_insert(newest);
+            if at >= entry.at {
+                *entry = newest;
+            }
+            if at < limits.late_before {
+                self.dirty.insert((d, kind, channel, minute(at)));
+            }
+        }
+        // The frame's good readings are stored; the frame is kept with the reasons of the others.
+        if !refused.is_empty() {
+            let reason = refused.join("; ");
+            self.counters.entry(d).or_default().problem = Some(refused.swap_remove(0));
+            self.keep_aside(batch, frame, &reason, out);
+        }
+    }
+
+    fn event(&mut self, batch: &DeviceBatch, frame: &VerifiedFrame, event: &NodeEvent) {
+        let d = batch.device_id;
+        let (kind, at) = match event {
+            NodeEvent::Boot { firmware, rssi, relays, .. } => {
+                self.boots.push(BootRow {
+                    device: d,
+                    firmware: firmware.as_str().to_owned(),
+                    rssi: *rssi,
+                    relays: i16::from((*relays).min(8)),
+                    at: frame.received_at,
+                });
+                ("boot", frame.received_at)
+            }
+            NodeEvent::Status { rssi, .. } => {
+                self.statuses.push((d, *rssi));
+                ("status", frame.received_at)
+            }
+            NodeEvent::Door { t: ms, .. } => ("door", node_time(*ms, frame.received_at)),
+            NodeEvent::Rfid { t: ms, .. } => ("rfid", node_time(*ms, frame.received_at)),
+        };
+        let detail = serde_json::to_string(event).unwrap_or_else(|_| "{}".into());
+        self.events.push(EventRow { tenant: batch.tenant_id, device: d, kind, at, detail });
+    }
+}
+
 /// Writes `batches` (one per device) in one transaction (entered as the system).
 pub async fn write_batch(
     conn: &mut AsyncPgConnection,
@@ -176,173 +395,67 @@ async fn write(conn: &mut AsyncPgConnection, batches: &[DeviceBatch], limits: Ti
     crate::rls::enter_system(conn).await?;
     // A batch never waits long: if it does, something is stuck and the nodes will resend.
     diesel::sql_query("SET LOCAL statement_timeout = '30s'").execute(conn).await?;
+    let mut out = BatchOutcome::default();
+    let mut windows = lock_windows(conn, batches, &mut out).await?;
+    let plan = Plan::of(batches, &mut windows, limits, &mut out);
+    insert_quarantine(conn, &plan.quarantine).await?;
+    insert_readings(conn, &plan.readings).await?;
+    upsert_latest(conn, &plan.latest).await?;
+    mark_dirty(conn, &plan.dirty).await?;
+    insert_events(conn, &plan.events).await?;
+    record_boots(conn, &plan.boots, &plan.statuses).await?;
+    record_acks(conn, &plan.acks).await?;
+    update_devices(conn, batches, &windows, plan.counters, &mut out).await?;
+    Ok(out)
+}
+
+/// Locks the batch's devices (in id order, so concurrent batches cannot deadlock) and returns
+/// their replay windows. A device whose key rotated after its frames' MACs were checked (the
+/// registry is a moment behind) gets none: those frames are neither stored nor acknowledged.
+async fn lock_windows(
+    conn: &mut AsyncPgConnection,
+    batches: &[DeviceBatch],
+    out: &mut BatchOutcome,
+) -> QueryResult<HashMap<i64, ReplayWindow>> {
     let mut ids: Vec<i64> = batches.iter().map(|b| b.device_id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let windows: Vec<WindowRow> = diesel::sql_query(
-        "SELECT id, seq_upto, seq_above, key_version FROM devices WHERE id = ANY($1) AND revoked_at IS NULL \
-         ORDER BY id FOR UPDATE",
-    )
-    .bind::<Array<BigInt>, _>(&ids)
-    .load(conn)
-    .await?;
-    let mut out = BatchOutcome::default();
-    let keys: HashMap<i64, i64> = windows.iter().map(|w| (w.id, w.key_version)).collect();
+    let rows: Vec<WindowRow> = diesel::sql_query(include_str!("sql/ingest_lock_devices.sql"))
+        .bind::<Array<BigInt>, _>(&ids)
+        .load(conn)
+        .await?;
+    let keys: HashMap<i64, i64> = rows.iter().map(|w| (w.id, w.key_version)).collect();
     let mut windows: HashMap<i64, ReplayWindow> =
-        windows.into_iter().map(|w| (w.id, ReplayWindow::from_columns(w.seq_upto, w.seq_above))).collect();
-    // A key rotated after these frames' MACs were checked (the registry is a moment behind):
-    // they were signed with a key the device no longer has. Not stored, not acknowledged.
+        rows.into_iter().map(|w| (w.id, ReplayWindow::from_columns(w.seq_upto, w.seq_above))).collect();
     for batch in batches {
         if keys.get(&batch.device_id).is_some_and(|k| *k != batch.key_version) {
             windows.remove(&batch.device_id);
             out.stale_key += batch.frames.len() as u64;
         }
     }
-    let window_ms = limits.window();
-    let mut kept = Quarantine::default();
+    Ok(windows)
+}
 
-    let mut rows = Columns::default();
-    let mut latest: BTreeMap<Sensor, (i64, i32, DateTime<Utc>)> = BTreeMap::new();
-    let mut dirty: BTreeMap<(i64, i16, i16, DateTime<Utc>), ()> = BTreeMap::new();
-    let mut events: Vec<Event> = Vec::new();
-    let mut acks: Vec<(i64, i64, bool, Option<bool>)> = Vec::new();
-    let mut boots: Vec<Boot> = Vec::new();
-    let mut statuses: Vec<(i64, i16)> = Vec::new();
-    // Per device: ok, duplicate, rejected values, last seen, problem.
-    let mut counters: BTreeMap<i64, Counters> = BTreeMap::new();
-
-    for batch in batches {
-        let Some(window) = windows.get_mut(&batch.device_id) else { continue };
-        let c = counters.entry(batch.device_id).or_default();
-        c.4.clone_from(&batch.problem);
-        for frame in &batch.frames {
-            let (d, t) = (batch.device_id, batch.tenant_id);
-            // A number no window can hold: kept aside without touching the window (the node
-            // is broken; its next good frame is stored as usual).
-            if let Some(problem) = check::sequence_problem(frame.seq, frame.floor) {
-                kept.push(batch, frame, problem.label());
-                c.5 += 1;
-                out.quarantined += 1;
-                c.4 = Some(format!("mensaje apartado: {}", problem.label()));
-                continue;
-            }
-            // Numbers the node gave up (its full queue dropped them) will never come: stop
-            // waiting for them. Only frames below this one can be given up.
-            window.give_up_to(frame.floor.min(frame.seq.saturating_sub(1)));
-            if window.commit(frame.seq) == Verdict::Duplicate {
-                c.1 += 1;
-                out.duplicates += 1;
-                continue;
-            }
-            c.3 = Some(c.3.map_or(frame.received_at, |s| s.max(frame.received_at)));
-            // Committed in the window (so acknowledged) but stored only in the quarantine.
-            let problem = frame
-                .refused
-                .clone()
-                .or_else(|| check::message_problem(&frame.msg, window_ms).map(|p| p.label().to_owned()));
-            if let Some(reason) = problem {
-                kept.push(batch, frame, &reason);
-                c.5 += 1;
-                out.quarantined += 1;
-                c.4 = Some(format!("mensaje apartado: {reason}"));
-                continue;
-            }
-            c.0 += 1;
-            out.frames += 1;
-            let when = |ms: u64| node_time(ms, frame.received_at);
-            match &frame.msg {
-                Uplink::Telemetry { readings } => {
-                    let mut refused: Vec<String> = Vec::new();
-                    for r in readings {
-                        if let Some(problem) = check::reading_problem(r, window_ms) {
-                            c.2 += 1;
-                            out.rejected_values += 1;
-                            refused.push(format!(
-                                "{}: {} canal {} = {} (t {})",
-                                problem.label(),
-                                r.k.code(),
-                                r.c,
-                                r.v,
-                                r.t
-                            ));
-                            continue;
-                        }
-                        let at = when(r.t);
-                        let (kind, channel) = (r.k.id(), i16::from(r.c));
-                        rows.tenant.push(t);
-                        rows.device.push(d);
-                        rows.kind.push(kind);
-                        rows.channel.push(channel);
-                        rows.at.push(at);
-                        rows.value.push(r.v);
-                        out.readings += 1;
-                        let entry = latest.entry((d, kind, channel)).or_insert((t, r.v, at));
-                        if at >= entry.2 {
-                            *entry = (t, r.v, at);
-                        }
-                        if at < limits.late_before {
-                            dirty.insert((d, kind, channel, minute(at)), ());
-                        }
-                    }
-                    // The frame's good readings are stored; the frame is kept with the reasons
-                    // of the others.
-                    if !refused.is_empty() {
-                        let reason = refused.join("; ");
-                        c.4 = Some(refused.swap_remove(0));
-                        kept.push(batch, frame, &reason);
-                        c.5 += 1;
-                        out.quarantined += 1;
-                    }
-                }
-                Uplink::Event(event) => {
-                    let (kind, at) = match event {
-                        NodeEvent::Boot { firmware, rssi, relays, .. } => {
-                            boots.push((
-                                d,
-                                firmware.as_str().to_owned(),
-                                *rssi,
-                                i16::from((*relays).min(8)),
-                                frame.received_at,
-                            ));
-                            ("boot", frame.received_at)
-                        }
-                        NodeEvent::Status { rssi, .. } => {
-                            statuses.push((d, *rssi));
-                            ("status", frame.received_at)
-                        }
-                        NodeEvent::Door { t: ms, .. } => ("door", when(*ms)),
-                        NodeEvent::Rfid { t: ms, .. } => ("rfid", when(*ms)),
-                    };
-                    let detail = serde_json::to_string(event).unwrap_or_else(|_| "{}".into());
-                    events.push((t, d, kind, at, detail));
-                }
-                Uplink::CommandAck { cmd, ok, on, .. } => {
-                    acks.push((d, i64::try_from(*cmd).unwrap_or(i64::MAX), *ok, Some(*on)));
-                    let detail = serde_json::to_string(&frame.msg).unwrap_or_else(|_| "{}".into());
-                    events.push((t, d, "command_ack", frame.received_at, detail));
-                }
-            }
-        }
+async fn insert_quarantine(conn: &mut AsyncPgConnection, kept: &Quarantine) -> QueryResult<()> {
+    if kept.device.is_empty() {
+        return Ok(());
     }
-
-    if !kept.device.is_empty() {
-        diesel::sql_query(
-            "INSERT INTO device_quarantine (tenant_id, device_id, seq, payload, reason) \
-             SELECT * FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::bytea[], $5::text[])",
-        )
+    diesel::sql_query(include_str!("sql/ingest_quarantine.sql"))
         .bind::<Array<BigInt>, _>(&kept.tenant)
         .bind::<Array<BigInt>, _>(&kept.device)
         .bind::<Array<BigInt>, _>(&kept.seq)
         .bind::<Array<diesel::sql_types::Bytea>, _>(&kept.payload)
         .bind::<Array<Text>, _>(&kept.reason)
         .execute(conn)
-        .await?;
+        .await
+        .map(drop)
+}
+
+async fn insert_readings(conn: &mut AsyncPgConnection, rows: &Columns) -> QueryResult<()> {
+    if rows.device.is_empty() {
+        return Ok(());
     }
-    if !rows.device.is_empty() {
-        diesel::sql_query(
-            "INSERT INTO readings (tenant_id, device_id, kind, channel, at, value) \
-             SELECT * FROM unnest($1::int8[], $2::int8[], $3::int2[], $4::int2[], $5::timestamptz[], $6::int4[])",
-        )
+    diesel::sql_query(include_str!("sql/ingest_readings.sql"))
         .bind::<Array<BigInt>, _>(&rows.tenant)
         .bind::<Array<BigInt>, _>(&rows.device)
         .bind::<Array<SmallInt>, _>(&rows.kind)
@@ -350,24 +463,24 @@ async fn write(conn: &mut AsyncPgConnection, batches: &[DeviceBatch], limits: Ti
         .bind::<Array<Timestamptz>, _>(&rows.at)
         .bind::<Array<Integer>, _>(&rows.value)
         .execute(conn)
-        .await?;
+        .await
+        .map(drop)
+}
+
+async fn upsert_latest(conn: &mut AsyncPgConnection, latest: &BTreeMap<Sensor, Latest>) -> QueryResult<()> {
+    if latest.is_empty() {
+        return Ok(());
     }
-    if !latest.is_empty() {
-        let mut l = Columns::default();
-        for ((d, k, ch), (t, v, at)) in &latest {
-            l.tenant.push(*t);
-            l.device.push(*d);
-            l.kind.push(*k);
-            l.channel.push(*ch);
-            l.value.push(*v);
-            l.at.push(*at);
-        }
-        diesel::sql_query(
-            "INSERT INTO device_latest (tenant_id, device_id, kind, channel, value, at) \
-             SELECT * FROM unnest($1::int8[], $2::int8[], $3::int2[], $4::int2[], $5::int4[], $6::timestamptz[]) \
-             ON CONFLICT (device_id, kind, channel) DO UPDATE SET value = excluded.value, at = excluded.at \
-             WHERE device_latest.at <= excluded.at",
-        )
+    let mut l = Columns::default();
+    for ((d, k, ch), newest) in latest {
+        l.tenant.push(newest.tenant);
+        l.device.push(*d);
+        l.kind.push(*k);
+        l.channel.push(*ch);
+        l.value.push(newest.value);
+        l.at.push(newest.at);
+    }
+    diesel::sql_query(include_str!("sql/ingest_latest.sql"))
         .bind::<Array<BigInt>, _>(&l.tenant)
         .bind::<Array<BigInt>, _>(&l.device)
         .bind::<Array<SmallInt>, _>(&l.kind)
@@ -375,108 +488,118 @@ async fn write(conn: &mut AsyncPgConnection, batches: &[DeviceBatch], limits: Ti
         .bind::<Array<Integer>, _>(&l.value)
         .bind::<Array<Timestamptz>, _>(&l.at)
         .execute(conn)
-        .await?;
+        .await
+        .map(drop)
+}
+
+/// Marks the minutes late readings landed in, for the rollups to redo.
+async fn mark_dirty(conn: &mut AsyncPgConnection, dirty: &BTreeSet<(i64, i16, i16, DateTime<Utc>)>) -> QueryResult<()> {
+    if dirty.is_empty() {
+        return Ok(());
     }
-    if !dirty.is_empty() {
-        let mut m = Columns::default();
-        for (d, k, ch, at) in dirty.keys() {
-            m.device.push(*d);
-            m.kind.push(*k);
-            m.channel.push(*ch);
-            m.at.push(*at);
-        }
-        diesel::sql_query(
-            "INSERT INTO reading_rollup_dirty (device_id, kind, channel, bucket) \
-             SELECT * FROM unnest($1::int8[], $2::int2[], $3::int2[], $4::timestamptz[]) ON CONFLICT DO NOTHING",
-        )
+    let mut m = Columns::default();
+    for (d, k, ch, at) in dirty {
+        m.device.push(*d);
+        m.kind.push(*k);
+        m.channel.push(*ch);
+        m.at.push(*at);
+    }
+    diesel::sql_query(include_str!("sql/ingest_dirty.sql"))
         .bind::<Array<BigInt>, _>(&m.device)
         .bind::<Array<SmallInt>, _>(&m.kind)
         .bind::<Array<SmallInt>, _>(&m.channel)
         .bind::<Array<Timestamptz>, _>(&m.at)
         .execute(conn)
-        .await?;
-    }
-    for (t, d, kind, at, detail) in &events {
+        .await
+        .map(drop)
+}
+
+async fn insert_events(conn: &mut AsyncPgConnection, events: &[EventRow]) -> QueryResult<()> {
+    for e in events {
         diesel::sql_query(
             "INSERT INTO device_events (tenant_id, device_id, kind, at, detail) VALUES ($1, $2, $3, $4, $5::jsonb)",
         )
-        .bind::<BigInt, _>(t)
-        .bind::<BigInt, _>(d)
-        .bind::<Text, _>(*kind)
-        .bind::<Timestamptz, _>(at)
-        .bind::<Text, _>(detail)
+        .bind::<BigInt, _>(e.tenant)
+        .bind::<BigInt, _>(e.device)
+        .bind::<Text, _>(e.kind)
+        .bind::<Timestamptz, _>(e.at)
+        .bind::<Text, _>(&e.detail)
         .execute(conn)
         .await?;
     }
-    for (d, firmware, rssi, relays, at) in &boots {
+    Ok(())
+}
+
+/// What nodes said about themselves when they booted or reported their signal.
+async fn record_boots(conn: &mut AsyncPgConnection, boots: &[BootRow], statuses: &[(i64, i16)]) -> QueryResult<()> {
+    for b in boots {
         diesel::sql_query(
             "UPDATE devices SET firmware = $2, rssi = $3, relay_count = $4, booted_at = $5 WHERE id = $1",
         )
-        .bind::<BigInt, _>(d)
-        .bind::<Text, _>(firmware)
-        .bind::<SmallInt, _>(rssi)
-        .bind::<SmallInt, _>(relays)
-        .bind::<Timestamptz, _>(at)
+        .bind::<BigInt, _>(b.device)
+        .bind::<Text, _>(&b.firmware)
+        .bind::<SmallInt, _>(b.rssi)
+        .bind::<SmallInt, _>(b.relays)
+        .bind::<Timestamptz, _>(b.at)
         .execute(conn)
         .await?;
     }
-    for (d, rssi) in &statuses {
+    for (d, rssi) in statuses {
         diesel::sql_query("UPDATE devices SET rssi = $2 WHERE id = $1")
             .bind::<BigInt, _>(d)
             .bind::<SmallInt, _>(rssi)
             .execute(conn)
             .await?;
     }
-    for (d, seq, ok, on) in &acks {
-        diesel::sql_query(
-            "UPDATE device_commands SET status = CASE WHEN $3 THEN 'applied' ELSE 'refused' END, relay_on = $4, \
-             done_at = now() WHERE device_id = $1 AND seq = $2 AND status IN ('pending', 'expired')",
-        )
-        .bind::<BigInt, _>(d)
-        .bind::<BigInt, _>(seq)
-        .bind::<Bool, _>(ok)
-        .bind::<Nullable<Bool>, _>(on)
-        .execute(conn)
-        .await?;
-    }
+    Ok(())
+}
 
-    // Every device in the batch (each appears once): its window, counters, last seen and
-    // last problem.
+async fn record_acks(conn: &mut AsyncPgConnection, acks: &[AckRow]) -> QueryResult<()> {
+    for a in acks {
+        diesel::sql_query(include_str!("sql/ingest_command_ack.sql"))
+            .bind::<BigInt, _>(a.device)
+            .bind::<BigInt, _>(a.seq)
+            .bind::<Bool, _>(a.ok)
+            .bind::<Nullable<Bool>, _>(a.on)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Every device in the batch (each appears once): its window, counters, last seen and last
+/// problem; and the acknowledgement each is owed.
+async fn update_devices(
+    conn: &mut AsyncPgConnection,
+    batches: &[DeviceBatch],
+    windows: &HashMap<i64, ReplayWindow>,
+    mut counters: BTreeMap<i64, DeviceCounters>,
+    out: &mut BatchOutcome,
+) -> QueryResult<()> {
     let mut u = DeviceUpdate::default();
     for batch in batches {
         let Some(window) = windows.get(&batch.device_id) else { continue };
-        let (ok, dup, vals, seen, problem, quarantined) = counters.remove(&batch.device_id).unwrap_or_default();
+        let c = counters.remove(&batch.device_id).unwrap_or_default();
         let (upto, above) = window.to_columns();
         u.id.push(batch.device_id);
         u.upto.push(upto);
         u.above.push(above);
-        u.seen.push(seen);
-        u.ok.push(ok);
-        u.dup.push(dup);
+        u.seen.push(c.last_seen);
+        u.ok.push(c.stored);
+        u.dup.push(c.duplicates);
         u.mac.push(batch.rejected_mac);
         u.malformed.push(batch.rejected_malformed);
-        u.vals.push(vals);
-        u.problem.push(problem);
-        u.quarantined.push(quarantined);
-        if ok > 0 || dup > 0 || quarantined > 0 {
+        u.vals.push(c.rejected_values);
+        u.problem.push(c.problem);
+        u.quarantined.push(c.quarantined);
+        if c.stored > 0 || c.duplicates > 0 || c.quarantined > 0 {
             out.acks.push((batch.device_id, window.upto));
         }
     }
-    if !u.id.is_empty() {
-        diesel::sql_query(
-            "UPDATE devices d SET seq_upto = u.upto, seq_above = u.above, \
-               last_seen_at = greatest(d.last_seen_at, u.seen), \
-               frames_ok = d.frames_ok + u.ok, frames_duplicate = d.frames_duplicate + u.dup, \
-               rejected_mac = d.rejected_mac + u.mac, rejected_malformed = d.rejected_malformed + u.malformed, \
-               rejected_values = d.rejected_values + u.vals, \
-               frames_quarantined = d.frames_quarantined + u.quarantined, \
-               last_problem = coalesce(u.problem, d.last_problem), \
-               last_problem_at = CASE WHEN u.problem IS NULL THEN d.last_problem_at ELSE now() END \
-             FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::timestamptz[], $5::int8[], $6::int8[], $7::int8[], \
-                         $8::int8[], $9::int8[], $10::text[], $11::int8[]) \
-                  AS u(id, upto, above, seen, ok, dup, mac, malformed, vals, problem, quarantined) \
-             WHERE d.id = u.id",
-        )
+    if u.id.is_empty() {
+        return Ok(());
+    }
+    diesel::sql_query(include_str!("sql/ingest_devices.sql"))
         .bind::<Array<BigInt>, _>(&u.id)
         .bind::<Array<BigInt>, _>(&u.upto)
         .bind::<Array<BigInt>, _>(&u.above)
@@ -489,21 +612,11 @@ async fn write(conn: &mut AsyncPgConnection, batches: &[DeviceBatch], limits: Ti
         .bind::<Array<Nullable<Text>>, _>(&u.problem)
         .bind::<Array<BigInt>, _>(&u.quarantined)
         .execute(conn)
-        .await?;
-    }
-    Ok(out)
+        .await
+        .map(drop)
 }
 
-/// Device, kind, channel.
-type Sensor = (i64, i16, i16);
-/// Tenant, device, kind, time, detail JSON.
-type Event = (i64, i64, &'static str, DateTime<Utc>, String);
-/// Device, firmware, RSSI, relays, time.
-type Boot = (i64, String, i16, i16, DateTime<Utc>);
-/// Per device: frames stored, duplicates, refused values, last seen, last problem, frames kept
-/// in the quarantine.
-type Counters = (i64, i64, i64, Option<DateTime<Utc>>, Option<String>, i64);
-
+/// The devices' new counters, as columns for one `unnest` update.
 #[derive(Default)]
 struct DeviceUpdate {
     id: Vec<i64>,

@@ -91,120 +91,99 @@ pub async fn roll_up(conn: &mut AsyncPgConnection, retention_days: i32) -> Query
         .optional()?;
         let Some(progress) = progress else { return Ok(None) };
         let mut round = RollupRound::default();
-
-        // 1. Complete minutes since the last round.
-        let target: DateTime<Utc> = {
-            let lag = chrono::Duration::seconds(ROLLUP_LAG_SECS);
-            let now = Utc::now() - lag;
-            let capped = progress.minutes_until + chrono::Duration::minutes(MAX_MINUTES_PER_ROUND);
-            truncate(now.min(capped), 60)
-        };
-        let mut minutes_until = progress.minutes_until;
-        if target > progress.minutes_until {
-            round.minutes = diesel::sql_query(concat!(
-                "INSERT INTO reading_minutes (tenant_id, device_id, kind, channel, bucket, n, total, min_value, max_value) \
-                 SELECT tenant_id, device_id, kind, channel, date_trunc('minute', at), count(*), sum(value), min(value), max(value) \
-                   FROM readings WHERE at >= $1 AND at < $2 GROUP BY 1, 2, 3, 4, 5",
-                replace_bucket!()
-            ),
-            )
-            .bind::<Timestamptz, _>(progress.minutes_until)
-            .bind::<Timestamptz, _>(target)
-            .execute(conn)
-            .await?;
-            minutes_until = target;
-        }
-
-        // 2. Minutes that got late readings after they were rolled: recompute them whole,
-        //    then the hours they belong to.
-        let dirty: Vec<Dirty> = diesel::sql_query(
-            "DELETE FROM reading_rollup_dirty WHERE ctid IN \
-               (SELECT ctid FROM reading_rollup_dirty WHERE bucket < $1 LIMIT 5000) \
-             RETURNING device_id, kind, channel, bucket",
-        )
-        .bind::<Timestamptz, _>(minutes_until)
-        .load(conn)
-        .await?;
-        if !dirty.is_empty() {
-            let devices: Vec<i64> = dirty.iter().map(|d| d.device_id).collect();
-            let kinds: Vec<i16> = dirty.iter().map(|d| d.kind).collect();
-            let channels: Vec<i16> = dirty.iter().map(|d| d.channel).collect();
-            let buckets: Vec<DateTime<Utc>> = dirty.iter().map(|d| d.bucket).collect();
-            round.late = diesel::sql_query(concat!(
-                "WITH l AS (SELECT * FROM unnest($1::int8[], $2::int2[], $3::int2[], $4::timestamptz[]) \
-                              AS l(device_id, kind, channel, bucket)) \
-                 INSERT INTO reading_minutes (tenant_id, device_id, kind, channel, bucket, n, total, min_value, max_value) \
-                 SELECT r.tenant_id, l.device_id, l.kind, l.channel, l.bucket, count(*), sum(r.value), min(r.value), max(r.value) \
-                   FROM l JOIN readings r ON r.device_id = l.device_id AND r.kind = l.kind AND r.channel = l.channel \
-                    AND r.at >= l.bucket AND r.at < l.bucket + interval '1 minute' \
-                  GROUP BY 1, 2, 3, 4, 5",
-                replace_bucket!()
-            ),
-            )
-            .bind::<Array<BigInt>, _>(&devices)
-            .bind::<Array<SmallInt>, _>(&kinds)
-            .bind::<Array<SmallInt>, _>(&channels)
-            .bind::<Array<Timestamptz>, _>(&buckets)
-            .execute(conn)
-            .await?;
-            diesel::sql_query(concat!(
-                "WITH h AS (SELECT DISTINCT device_id, kind, channel, date_trunc('hour', bucket) AS hour \
-                              FROM unnest($1::int8[], $2::int2[], $3::int2[], $4::timestamptz[]) \
-                                   AS l(device_id, kind, channel, bucket) \
-                             WHERE date_trunc('hour', bucket) < $5) \
-                 INSERT INTO reading_hours (tenant_id, device_id, kind, channel, bucket, n, total, min_value, max_value) \
-                 SELECT m.tenant_id, h.device_id, h.kind, h.channel, h.hour, sum(m.n), sum(m.total), \
-                        min(m.min_value), max(m.max_value) \
-                   FROM h JOIN reading_minutes m ON m.device_id = h.device_id AND m.kind = h.kind \
-                    AND m.channel = h.channel AND m.bucket >= h.hour AND m.bucket < h.hour + interval '1 hour' \
-                  GROUP BY 1, 2, 3, 4, 5",
-                replace_bucket!()
-            ),
-            )
-            .bind::<Array<BigInt>, _>(&devices)
-            .bind::<Array<SmallInt>, _>(&kinds)
-            .bind::<Array<SmallInt>, _>(&channels)
-            .bind::<Array<Timestamptz>, _>(&buckets)
-            .bind::<Timestamptz, _>(progress.hours_until)
-            .execute(conn)
-            .await?;
-        }
-
-        // 3. Complete hours from their minutes.
-        let hours_target = truncate(minutes_until, 3600);
-        let mut hours_until = progress.hours_until;
-        if hours_target > progress.hours_until {
-            round.hours = diesel::sql_query(concat!(
-                "INSERT INTO reading_hours (tenant_id, device_id, kind, channel, bucket, n, total, min_value, max_value) \
-                 SELECT tenant_id, device_id, kind, channel, date_trunc('hour', bucket), sum(n), sum(total), \
-                        min(min_value), max(max_value) \
-                   FROM reading_minutes WHERE bucket >= $1 AND bucket < $2 GROUP BY 1, 2, 3, 4, 5",
-                replace_bucket!()
-            ),
-            )
-            .bind::<Timestamptz, _>(progress.hours_until)
-            .bind::<Timestamptz, _>(hours_target)
-            .execute(conn)
-            .await?;
-            hours_until = hours_target;
-        }
+        let (minutes, minutes_until) = roll_minutes(conn, progress.minutes_until).await?;
+        round.minutes = minutes;
+        round.late = roll_late(conn, minutes_until, progress.hours_until).await?;
+        let (hours, hours_until) = roll_hours(conn, progress.hours_until, minutes_until).await?;
+        round.hours = hours;
         diesel::sql_query("UPDATE reading_rollup_progress SET minutes_until = $1, hours_until = $2 WHERE id = 1")
             .bind::<Timestamptz, _>(minutes_until)
             .bind::<Timestamptz, _>(hours_until)
             .execute(conn)
             .await?;
         // Rollups older than the retention go with their partitions.
-        diesel::sql_query("DELETE FROM reading_minutes WHERE bucket < now() - make_interval(days => $1)")
-        .bind::<Integer, _>(retention_days)
-        .execute(conn)
-        .await?;
-        diesel::sql_query("DELETE FROM reading_hours WHERE bucket < now() - make_interval(days => $1)")
-            .bind::<Integer, _>(retention_days)
-            .execute(conn)
-            .await?;
+        for expired in [
+            "DELETE FROM reading_minutes WHERE bucket < now() - make_interval(days => $1)",
+            "DELETE FROM reading_hours WHERE bucket < now() - make_interval(days => $1)",
+        ] {
+            diesel::sql_query(expired).bind::<Integer, _>(retention_days).execute(conn).await?;
+        }
         Ok(Some(round))
     })
     .await
+}
+
+/// Step 1: the complete minutes since `from` (at most [`MAX_MINUTES_PER_ROUND`]); returns the
+/// rows written and the new end of the rolled minutes.
+async fn roll_minutes(conn: &mut AsyncPgConnection, from: DateTime<Utc>) -> QueryResult<(usize, DateTime<Utc>)> {
+    let now = Utc::now() - chrono::Duration::seconds(ROLLUP_LAG_SECS);
+    let capped = from + chrono::Duration::minutes(MAX_MINUTES_PER_ROUND);
+    let target = truncate(now.min(capped), 60);
+    if target <= from {
+        return Ok((0, from));
+    }
+    let rows = diesel::sql_query(concat!(include_str!("sql/rollup_minutes.sql"), replace_bucket!()))
+        .bind::<Timestamptz, _>(from)
+        .bind::<Timestamptz, _>(target)
+        .execute(conn)
+        .await?;
+    Ok((rows, target))
+}
+
+/// Step 2: minutes that got late readings after they were rolled (before `minutes_until`):
+/// recomputed whole, then the hours (before `hours_until`) they belong to. Returns the minutes
+/// rewritten.
+async fn roll_late(
+    conn: &mut AsyncPgConnection,
+    minutes_until: DateTime<Utc>,
+    hours_until: DateTime<Utc>,
+) -> QueryResult<usize> {
+    let dirty: Vec<Dirty> = diesel::sql_query(include_str!("sql/rollup_take_dirty.sql"))
+        .bind::<Timestamptz, _>(minutes_until)
+        .load(conn)
+        .await?;
+    if dirty.is_empty() {
+        return Ok(0);
+    }
+    let devices: Vec<i64> = dirty.iter().map(|d| d.device_id).collect();
+    let kinds: Vec<i16> = dirty.iter().map(|d| d.kind).collect();
+    let channels: Vec<i16> = dirty.iter().map(|d| d.channel).collect();
+    let buckets: Vec<DateTime<Utc>> = dirty.iter().map(|d| d.bucket).collect();
+    let late = diesel::sql_query(concat!(include_str!("sql/rollup_late_minutes.sql"), replace_bucket!()))
+        .bind::<Array<BigInt>, _>(&devices)
+        .bind::<Array<SmallInt>, _>(&kinds)
+        .bind::<Array<SmallInt>, _>(&channels)
+        .bind::<Array<Timestamptz>, _>(&buckets)
+        .execute(conn)
+        .await?;
+    diesel::sql_query(concat!(include_str!("sql/rollup_late_hours.sql"), replace_bucket!()))
+        .bind::<Array<BigInt>, _>(&devices)
+        .bind::<Array<SmallInt>, _>(&kinds)
+        .bind::<Array<SmallInt>, _>(&channels)
+        .bind::<Array<Timestamptz>, _>(&buckets)
+        .bind::<Timestamptz, _>(hours_until)
+        .execute(conn)
+        .await?;
+    Ok(late)
+}
+
+/// Step 3: the complete hours from `from` up to the rolled minutes, from their minutes; returns
+/// the rows written and the new end of the rolled hours.
+async fn roll_hours(
+    conn: &mut AsyncPgConnection,
+    from: DateTime<Utc>,
+    minutes_until: DateTime<Utc>,
+) -> QueryResult<(usize, DateTime<Utc>)> {
+    let target = truncate(minutes_until, 3600);
+    if target <= from {
+        return Ok((0, from));
+    }
+    let rows = diesel::sql_query(concat!(include_str!("sql/rollup_hours.sql"), replace_bucket!()))
+        .bind::<Timestamptz, _>(from)
+        .bind::<Timestamptz, _>(target)
+        .execute(conn)
+        .await?;
+    Ok((rows, target))
 }
 
 fn truncate(at: DateTime<Utc>, secs: i64) -> DateTime<Utc> {
