@@ -82,6 +82,21 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
+# --- the test command's guard rails (unused dependencies, licenses and sources, view! format) --
+# About 1.5, 3 and 1.5 min on 2 cores the first time; kept in ~/.cargo/bin after that.
+if ! cargo machete --version 2>/dev/null | grep -qx "$CARGO_MACHETE_VERSION"; then
+  log "cargo install cargo-machete $CARGO_MACHETE_VERSION"
+  cargo install cargo-machete --version "$CARGO_MACHETE_VERSION" --locked
+fi
+if ! cargo deny --version 2>/dev/null | grep -q "cargo-deny $CARGO_DENY_VERSION\$"; then
+  log "cargo install cargo-deny $CARGO_DENY_VERSION"
+  cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked
+fi
+if ! leptosfmt --version 2>/dev/null | grep -q "leptosfmt $LEPTOSFMT_VERSION\$"; then
+  log "cargo install leptosfmt $LEPTOSFMT_VERSION"
+  cargo install leptosfmt --version "$LEPTOSFMT_VERSION" --locked
+fi
+
 # --- wasm-opt from npm's binaryen (Debian's 108 breaks hydration) ----------------------------
 if ! wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
   log "npm install -g binaryen@$BINARYEN_VERSION"

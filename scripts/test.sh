@@ -54,9 +54,17 @@ done
 step "a clone in a private folder (0700) gets its private cluster"
 bash scripts/private-clone-test.sh
 
-step "formatting (cargo fmt --check)"
+step "formatting (cargo fmt --check, leptosfmt --check for view! macros)"
 cargo_plain fmt --all -- --check
 (cd firmware && cargo fmt --all -- --check)
+leptosfmt --quiet --check app/src
+
+step "dependencies: none unused (cargo machete), licenses, bans and sources (cargo deny)"
+cargo machete
+# `cargo deny check advisories` is left out: it downloads the RustSec database from GitHub,
+# outside the package registries this command may use (deny.toml says the same).
+cargo deny check licenses bans sources
+cargo deny --manifest-path firmware/Cargo.toml check licenses bans sources
 
 step "lints (clippy, warnings are errors)"
 cargo_plain clippy --workspace --exclude frontend --tests -- -D warnings

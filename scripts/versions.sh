@@ -5,3 +5,7 @@ CARGO_LEPTOS_VERSION=0.3.10
 WASM_BINDGEN_VERSION=0.2.130
 # wasm-opt from npm; Debian's binaryen 108 breaks hydration.
 BINARYEN_VERSION=132
+# The test command's guard rails (scripts/test.sh), installed from crates.io with --locked.
+CARGO_MACHETE_VERSION=0.9.1
+CARGO_DENY_VERSION=0.20.2
+LEPTOSFMT_VERSION=0.1.33

@@ -95,6 +95,11 @@ impl From<embassy_executor::SpawnError> for StartError {
     }
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the board's start-up in its order (clocks, flash, console, Wi-Fi, sensors, session): the \
+              peripherals are moved out of `p` one by one"
+)]
 async fn run(spawner: Spawner) -> Result<(), StartError> {
     let p = esp_hal::init(esp_hal::Config::default().with_cpu_clock(CpuClock::max()));
     esp_println::logger::init_logger_from_env();

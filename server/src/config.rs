@@ -120,6 +120,35 @@ pub fn app_role_url(url: &str) -> anyhow::Result<String> {
     Ok(parsed.to_string())
 }
 
+impl MqttConfig {
+    /// The `APP_MQTT__*` settings through `get`.
+    fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let topics = get("APP_MQTT__TOPICS").unwrap_or_else(|| "#".into());
+        let topics: Vec<String> = topics.split(',').map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
+        for t in &topics {
+            if shared::mqtt_topic::validate_filter(t).is_err() {
+                bail!("APP_MQTT__TOPICS: `{t}` is not a valid MQTT topic filter");
+            }
+        }
+        Ok(Self {
+            url: get("APP_MQTT__URL"),
+            bind: parse_or("APP_MQTT__BIND", get("APP_MQTT__BIND"), "127.0.0.1")?,
+            port_v4: parse_or("APP_MQTT__PORT_V4", get("APP_MQTT__PORT_V4"), "1883")?,
+            port_v5: parse_or("APP_MQTT__PORT_V5", get("APP_MQTT__PORT_V5"), "1884")?,
+            topics,
+            client_id: get("APP_MQTT__CLIENT_ID").unwrap_or_else(|| "mostrador-server".into()),
+            extra_users: parse_users(get("APP_MQTT__EXTRA_USERS").as_deref().unwrap_or_default())?,
+            observers: get("APP_MQTT__OBSERVERS")
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        })
+    }
+}
+
 impl Config {
     /// Reads the process environment.
     pub fn from_env() -> anyhow::Result<Self> {
@@ -130,13 +159,6 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
         let get = |key: &str| get(key).filter(|v| !v.trim().is_empty());
         let addr = get("APP_HTTP__ADDR").or_else(|| get("LEPTOS_SITE_ADDR"));
-        let topics = get("APP_MQTT__TOPICS").unwrap_or_else(|| "#".into());
-        let topics: Vec<String> = topics.split(',').map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
-        for t in &topics {
-            if shared::mqtt_topic::validate_filter(t).is_err() {
-                bail!("APP_MQTT__TOPICS: `{t}` is not a valid MQTT topic filter");
-            }
-        }
         let db_url =
             get("APP_DATABASE__URL").or_else(|| get("DATABASE_URL")).unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
         let app_url = match get("APP_DATABASE__APP_URL") {
@@ -160,22 +182,7 @@ impl Config {
                 pool_size: parse_or("APP_DATABASE__POOL_SIZE", get("APP_DATABASE__POOL_SIZE"), "16")?,
                 migrate: parse_or("APP_DATABASE__MIGRATE", get("APP_DATABASE__MIGRATE"), "true")?,
             },
-            mqtt: MqttConfig {
-                url: get("APP_MQTT__URL"),
-                bind: parse_or("APP_MQTT__BIND", get("APP_MQTT__BIND"), "127.0.0.1")?,
-                port_v4: parse_or("APP_MQTT__PORT_V4", get("APP_MQTT__PORT_V4"), "1883")?,
-                port_v5: parse_or("APP_MQTT__PORT_V5", get("APP_MQTT__PORT_V5"), "1884")?,
-                topics,
-                client_id: get("APP_MQTT__CLIENT_ID").unwrap_or_else(|| "mostrador-server".into()),
-                extra_users: parse_users(get("APP_MQTT__EXTRA_USERS").as_deref().unwrap_or_default())?,
-                observers: get("APP_MQTT__OBSERVERS")
-                    .unwrap_or_default()
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
-            },
+            mqtt: MqttConfig::from_lookup(&get)?,
             iot: crate::iot::IotConfig {
                 workers: parse_or("APP_IOT__WORKERS", get("APP_IOT__WORKERS"), "2")?,
                 retention_days: parse_or("APP_IOT__RETENTION_DAYS", get("APP_IOT__RETENTION_DAYS"), "400")?,
@@ -194,6 +201,13 @@ impl Config {
             demo_seed: parse_or("APP_DEMO__SEED", get("APP_DEMO__SEED"), "false")?,
             time_zone: parse_or("APP_TIME_ZONE", get("APP_TIME_ZONE"), "America/Argentina/Buenos_Aires")?,
         };
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Settings that are valid one by one but not together, and ranges.
+    fn check(&self) -> anyhow::Result<()> {
+        let config = self;
         // Links in real mails must never be built from a request's Host header (anyone can send
         // any Host): a server that mails people must know its own address.
         if config.mail.smtp_url.is_some() && config.http.public_url.is_none() {
@@ -211,7 +225,7 @@ impl Config {
         if config.database.pool_size == 0 {
             bail!("APP_DATABASE__POOL_SIZE must be at least 1");
         }
-        Ok(config)
+        Ok(())
     }
 }
 

@@ -33,6 +33,53 @@ use tokio_util::task::TaskTracker;
 use crate::config::Config;
 use crate::mqtt::{ClientTarget, EmbeddedBroker};
 
+/// Starts the embedded broker unless an external one is configured; returns it and where this
+/// server's own MQTT clients connect (with `service`'s credentials on the embedded one).
+async fn start_broker(
+    config: &Config,
+    monitor: &Arc<SystemMonitor>,
+    registry: &Arc<iot::Registry>,
+    service: (String, String),
+) -> anyhow::Result<(Option<EmbeddedBroker>, ClientTarget)> {
+    if let Some(url) = &config.mqtt.url {
+        return Ok((None, ClientTarget::from_url(url)?));
+    }
+    let broker = EmbeddedBroker::start(
+        config.mqtt.bind,
+        config.mqtt.port_v4,
+        config.mqtt.port_v5,
+        monitor.clone(),
+        registry.clone(),
+    )
+    .await?;
+    let target = ClientTarget {
+        host: broker.internal.ip().to_string(),
+        port: broker.internal.port(),
+        credentials: Some(service),
+        external: false,
+    };
+    Ok((Some(broker), target))
+}
+
+/// Cookies, links in mails and the development mailbox, from the configuration (warns when no
+/// SMTP is configured).
+fn auth_settings(config: &Config) -> app::tenancy::auth::AuthSettings {
+    let auth = app::tenancy::auth::AuthSettings {
+        public_url: config.http.public_url.clone(),
+        secure_cookies: config.http.public_url.as_deref().is_some_and(|u| u.starts_with("https://")),
+        dev_mailbox: config.mail.smtp_url.is_none() && config.mail.dev_mailbox,
+        trust_forwarded: config.http.trust_forwarded,
+    };
+    if config.mail.smtp_url.is_none() {
+        tracing::warn!(
+            dev_mailbox = auth.dev_mailbox,
+            "no SMTP configured (APP_MAIL__SMTP_URL): mails only go to the log{}",
+            if auth.dev_mailbox { " and /dev/correos" } else { "" }
+        );
+    }
+    auth
+}
+
 /// A server that is ready to serve: database migrated, broker up, HTTP port bound.
 pub struct Application {
     listener: TcpListener,
@@ -76,26 +123,8 @@ impl Application {
             reserved_prefix: format!("{}-", config.mqtt.client_id),
         });
 
-        let (broker, target) = match &config.mqtt.url {
-            Some(url) => (None, ClientTarget::from_url(url)?),
-            None => {
-                let broker = EmbeddedBroker::start(
-                    config.mqtt.bind,
-                    config.mqtt.port_v4,
-                    config.mqtt.port_v5,
-                    monitor.clone(),
-                    registry.clone(),
-                )
-                .await?;
-                let target = ClientTarget {
-                    host: broker.internal.ip().to_string(),
-                    port: broker.internal.port(),
-                    credentials: Some((service_user.clone(), service_password)),
-                    external: false,
-                };
-                (Some(broker), target)
-            }
-        };
+        let (broker, target) =
+            start_broker(&config, &monitor, &registry, (service_user.clone(), service_password)).await?;
 
         if let Err(e) = iot::jobs::prepare_partitions(&pool, config.iot.retention_days).await {
             anyhow::bail!("preparing the readings partitions: {e}");
@@ -122,19 +151,7 @@ impl Application {
             .with_context(|| format!("binding HTTP on {} (APP_HTTP__ADDR)", config.http.addr))?;
         let addr = listener.local_addr()?;
         let leptos_options = leptos_options(&config, addr);
-        let auth = app::tenancy::auth::AuthSettings {
-            public_url: config.http.public_url.clone(),
-            secure_cookies: config.http.public_url.as_deref().is_some_and(|u| u.starts_with("https://")),
-            dev_mailbox: config.mail.smtp_url.is_none() && config.mail.dev_mailbox,
-            trust_forwarded: config.http.trust_forwarded,
-        };
-        if config.mail.smtp_url.is_none() {
-            tracing::warn!(
-                dev_mailbox = auth.dev_mailbox,
-                "no SMTP configured (APP_MAIL__SMTP_URL): mails only go to the log{}",
-                if auth.dev_mailbox { " and /dev/correos" } else { "" }
-            );
-        }
+        let auth = auth_settings(&config);
         let security = http::SecurityPolicy {
             public_origin: config.http.public_url.clone(),
             dev_reload: (leptos_options.env == Env::DEV)

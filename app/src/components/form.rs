@@ -132,7 +132,11 @@ pub fn SelectField(
                     .into_iter()
                     .map(|(value, text)| {
                         let is = value == selected;
-                        view! { <option value=value selected=is>{text}</option> }
+                        view! {
+                            <option value=value selected=is>
+                                {text}
+                            </option>
+                        }
                     })
                     .collect_view()}
             </select>
@@ -146,10 +150,17 @@ fn FieldMessage(id: String, name: &'static str, reason: Memo<Option<String>>, he
     let error_id = format!("{id}-error");
     move || match reason.get() {
         Some(r) => view! {
-            <p id=error_id.clone() class="field-error" role="alert" data-testid=format!("error-{name}")>{r}</p>
+            <p id=error_id.clone() class="field-error" role="alert" data-testid=format!("error-{name}")>
+                {r}
+            </p>
         }
         .into_any(),
-        None if !help.is_empty() => view! { <p id=error_id.clone() class="field-help">{help}</p> }.into_any(),
+        None if !help.is_empty() => view! {
+            <p id=error_id.clone() class="field-help">
+                {help}
+            </p>
+        }
+        .into_any(),
         None => view! { <span id=error_id.clone()></span> }.into_any(),
     }
 }
@@ -162,10 +173,13 @@ pub fn FormError(
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     move || {
-        error
-            .get()
-            .and_then(|e| e.form_message())
-            .map(|m| view! { <p class="form-error" role="alert" data-testid="form-error">{m}</p> })
+        error.get().and_then(|e| e.form_message()).map(|m| {
+            view! {
+                <p class="form-error" role="alert" data-testid="form-error">
+                    {m}
+                </p>
+            }
+        })
     }
 }
 
@@ -184,7 +198,9 @@ pub fn ErrorNotice(
             let href = super::login_href(&next);
             view! {
                 <p>"Tenés que iniciar sesión para ver esta página."</p>
-                <a class="button" href=href>"Ingresar"</a>
+                <a class="button" href=href>
+                    "Ingresar"
+                </a>
             }
             .into_any()
         }
@@ -195,5 +211,9 @@ pub fn ErrorNotice(
         .into_any(),
         e => view! { <p>{e.to_string()}</p> }.into_any(),
     };
-    view! { <div class="card notice" role="alert">{body}</div> }
+    view! {
+        <div class="card notice" role="alert">
+            {body}
+        </div>
+    }
 }

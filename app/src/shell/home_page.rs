@@ -11,27 +11,46 @@ fn HomeNext() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match ctx.viewer.await.ok().flatten() {
-                    Some(v) => match v.current {
-                        Some(b) => view! {
-                            <p>"Estás trabajando en " <strong>{b.name}</strong> " como " {b.role.label()} "."</p>
-                            <a class="button" href="/negocio" data-testid="go-business">"Ir a mi negocio"</a>
+                    Some(v) => {
+                        match v.current {
+                            Some(b) => {
+                                view! {
+                                    <p>
+                                        "Estás trabajando en " <strong>{b.name}</strong> " como " {b.role.label()} "."
+                                    </p>
+                                    <a class="button" href="/negocio" data-testid="go-business">
+                                        "Ir a mi negocio"
+                                    </a>
+                                }
+                                    .into_any()
+                            }
+                            None => {
+                                view! {
+                                    <p>
+                                        "Todavía no sos parte de ningún negocio: creá uno desde "
+                                        <a href="/cuenta">"Mi cuenta"</a> "."
+                                    </p>
+                                }
+                                    .into_any()
+                            }
                         }
-                        .into_any(),
-                        None => view! {
-                            <p>"Todavía no sos parte de ningún negocio: creá uno desde " <a href="/cuenta">"Mi cuenta"</a> "."</p>
-                        }
-                        .into_any(),
-                    },
-                    None => view! {
-                        <p>
-                            "Cuentas por negocio con roles (dueño, administración, encargado, caja, profesionales, "
-                            "marketing), invitaciones al equipo y registro de auditoría."
-                        </p>
-                        <a class="button" href="/registro">"Creá la cuenta de tu negocio"</a>
-                        " "
-                        <a class="button secondary" href="/ingresar">"Ingresar"</a>
                     }
-                    .into_any(),
+                    None => {
+                        view! {
+                            <p>
+                                "Cuentas por negocio con roles (dueño, administración, encargado, caja, profesionales, "
+                                "marketing), invitaciones al equipo y registro de auditoría."
+                            </p>
+                            <a class="button" href="/registro">
+                                "Creá la cuenta de tu negocio"
+                            </a>
+                            " "
+                            <a class="button secondary" href="/ingresar">
+                                "Ingresar"
+                            </a>
+                        }
+                            .into_any()
+                    }
                 }
             })}
         </Suspense>

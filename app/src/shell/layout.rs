@@ -30,7 +30,13 @@ pub fn Layout(children: Children) -> impl IntoView {
             <nav class="nav" aria-label="Principal">
                 {NAV_ITEMS
                     .iter()
-                    .map(|item| view! { <A href=item.href exact=true>{item.label}</A> })
+                    .map(|item| {
+                        view! {
+                            <A href=item.href exact=true>
+                                {item.label}
+                            </A>
+                        }
+                    })
                     .collect_view()}
                 <crate::tenancy::components::UserMenu />
             </nav>

@@ -79,7 +79,10 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| {
             if page.is_empty() { "Mostrador".to_string() } else { format!("{page} · Mostrador") }
         } />
-        <Meta name="description" content="Mostrador: sensores, ventas, clientes y turnos de tu negocio en un solo lugar." />
+        <Meta
+            name="description"
+            content="Mostrador: sensores, ventas, clientes y turnos de tu negocio en un solo lugar."
+        />
         <Router>
             <Layout>
                 <Routes fallback=NotFoundPage>
@@ -89,7 +92,11 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("sistema") view=SystemStatusPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("ingresar") view=LoginPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("registro") view=SignUpPage ssr=SsrMode::Async />
-                    <Route path=(StaticSegment("registro"), StaticSegment("enviado")) view=SignUpSentPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("registro"), StaticSegment("enviado"))
+                        view=SignUpSentPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=StaticSegment("confirmar-alta") view=ConfirmSignUpPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("recuperar-contrasena") view=ForgotPasswordPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("restablecer-contrasena") view=ResetPasswordPage ssr=SsrMode::Async />
@@ -97,8 +104,16 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("invitacion") view=InvitationPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("cuenta") view=AccountPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("negocio") view=BusinessPage ssr=SsrMode::Async />
-                    <Route path=(StaticSegment("negocio"), StaticSegment("miembros")) view=MembersPage ssr=SsrMode::Async />
-                    <Route path=(StaticSegment("negocio"), StaticSegment("auditoria")) view=AuditPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("negocio"), StaticSegment("miembros"))
+                        view=MembersPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("negocio"), StaticSegment("auditoria"))
+                        view=AuditPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=StaticSegment("equipos") view=DevicesPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("equipos"), ParamSegment("uid")) view=DevicePage ssr=SsrMode::Async />
                     <Route path=StaticSegment("operador") view=OperatorPage ssr=SsrMode::Async />

@@ -59,6 +59,34 @@ pub struct EmbeddedBroker {
     pub internal: SocketAddr,
 }
 
+/// One of the broker's loopback listeners, with the limits every client gets; `proxied` ones take
+/// the client's address from the front door's PROXY line.
+fn loopback_listener(name: &str, proxied: bool) -> anyhow::Result<rmqtt::net::Listener> {
+    let listener = Builder::new()
+        .name(name)
+        .laddr(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .proxy_protocol(proxied)
+        .proxy_protocol_timeout(Duration::from_secs(1))
+        .allow_anonymous(false)
+        .max_packet_size(MAX_PACKET_BYTES)
+        .max_inflight(NonZeroU16::new(16).context("inflight")?)
+        .max_mqueue_len(1_000)
+        .max_handshaking_limit(512)
+        .max_connections(10_000)
+        .handshake_timeout(front::PRE_CONNECT_DEADLINE)
+        .min_keepalive(5)
+        .max_keepalive(3_600)
+        .allow_zero_keepalive(false)
+        .session_expiry_interval(Duration::from_secs(300))
+        .max_session_expiry_interval(Duration::from_secs(3_600))
+        .message_expiry_interval(Duration::from_secs(120))
+        .max_subscriptions(16)
+        .max_qos_allowed(rmqtt::codec::types::QoS::AtLeastOnce)
+        .bind()
+        .context("the broker's loopback listener")?;
+    Ok(listener)
+}
+
 impl EmbeddedBroker {
     /// Starts the broker on `bind` with the given ports (0 picks a free one) on the current
     /// runtime, and a task that reports its connected-client count to `monitor`.
@@ -101,39 +129,17 @@ impl EmbeddedBroker {
 
         // The broker listens on loopback only, behind the front door (super::front) on the
         // public ports, which gives it the client's address in a PROXY line.
-        let listen = |name: &str, proxied: bool| -> anyhow::Result<rmqtt::net::Listener> {
-            let listener = Builder::new()
-                .name(name)
-                .laddr(SocketAddr::from(([127, 0, 0, 1], 0)))
-                .proxy_protocol(proxied)
-                .proxy_protocol_timeout(Duration::from_secs(1))
-                .allow_anonymous(false)
-                .max_packet_size(MAX_PACKET_BYTES)
-                .max_inflight(NonZeroU16::new(16).context("inflight")?)
-                .max_mqueue_len(1_000)
-                .max_handshaking_limit(512)
-                .max_connections(10_000)
-                .handshake_timeout(front::PRE_CONNECT_DEADLINE)
-                .min_keepalive(5)
-                .max_keepalive(3_600)
-                .allow_zero_keepalive(false)
-                .session_expiry_interval(Duration::from_secs(300))
-                .max_session_expiry_interval(Duration::from_secs(3_600))
-                .message_expiry_interval(Duration::from_secs(120))
-                .max_subscriptions(16)
-                .max_qos_allowed(rmqtt::codec::types::QoS::AtLeastOnce)
-                .bind()
-                .context("the broker's loopback listener")?;
-            Ok(listener)
-        };
         let public = |port: u16| {
             front::bind(SocketAddr::new(bind, port)).with_context(|| format!("{bind}:{port} is not available"))
         };
         let public_v4 = public(port_v4).context("MQTT 3.1.1 port (APP_MQTT__PORT_V4)")?;
         let public_v5 = public(port_v5).context("MQTT 5 port (APP_MQTT__PORT_V5)")?;
         let (v4, v5) = (public_v4.local_addr()?, public_v5.local_addr()?);
-        let (first, second, own) =
-            (listen("mqtt-v4", true)?, listen("mqtt-v5", true)?, listen("mqtt-internal", false)?);
+        let (first, second, own) = (
+            loopback_listener("mqtt-v4", true)?,
+            loopback_listener("mqtt-v5", true)?,
+            loopback_listener("mqtt-internal", false)?,
+        );
         let (inner_v4, inner_v5, internal) = (first.local_addr()?, second.local_addr()?, own.local_addr()?);
         let server = MqttServer::new(scx.clone())
             .listener_by_id(first.tcp()?, 1)

@@ -48,6 +48,7 @@ async fn chart_total(app: &TestApp, session: &crate::helpers::Session, uid: &str
 }
 
 #[tokio::test]
+#[expect(clippy::too_many_lines, reason = "one scenario in order: roll, late readings, re-roll, charts")]
 async fn minutes_and_hours_roll_up_late_readings_are_rerolled_and_charts_count_each_reading_once() {
     let app = TestApp::spawn().await;
     app.wait_healthy().await;

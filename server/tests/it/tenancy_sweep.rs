@@ -214,10 +214,18 @@ async fn sweep(app: TestApp) {
         }
     }
 
-    // Pages, rendered on the server with B's session; parameters filled with A's ids.
+    failures.extend(probe_pages_and_routes(&app, &a, &b).await);
+    failures.extend(changes_to_a(&mut conn, &a).await);
+    assert!(failures.is_empty(), "isolation failures:\n{}", failures.join("\n"));
+}
+
+/// Pages, rendered on the server with B's session (parameters filled with A's ids), and the plain
+/// axum routes: what leaked.
+async fn probe_pages_and_routes(app: &TestApp, a: &A, b: &Business) -> Vec<String> {
+    let mut failures = Vec::new();
     let mut with_params = 0;
     for route in leptos_axum::generate_route_list(app::App) {
-        let path = match page_path(route.path(), &a) {
+        let path = match page_path(route.path(), a) {
             Ok(path) => path,
             Err(param) => {
                 failures.push(format!("page {} has a parameter the sweep cannot fill: {param}", route.path()));
@@ -225,8 +233,8 @@ async fn sweep(app: TestApp) {
             }
         };
         with_params += usize::from(path != route.path());
-        let body = app.get_as(&path, Some(&b_session(&app, &b).await)).await.text().await.unwrap();
-        let leaked = leaks(&body, &a);
+        let body = app.get_as(&path, Some(&b_session(app, b).await)).await.text().await.unwrap();
+        let leaked = leaks(&body, a);
         if !leaked.is_empty() {
             failures.push(format!("page {path} leaked {leaked:?}"));
         }
@@ -242,7 +250,7 @@ async fn sweep(app: TestApp) {
         } else {
             path.to_owned()
         };
-        let res = app.get_as(&url, Some(&b_session(&app, &b).await)).await;
+        let res = app.get_as(&url, Some(&b_session(app, b).await)).await;
         assert!(path.starts_with('/'), "{path}");
         let status = res.status();
         // The event stream never ends: read its first chunk only.
@@ -252,63 +260,61 @@ async fn sweep(app: TestApp) {
         } else {
             res.text().await.unwrap()
         };
-        let leaked = leaks(&body, &a);
+        let leaked = leaks(&body, a);
         if !leaked.is_empty() {
             failures.push(format!("{path} leaked {leaked:?}"));
         }
     }
 
-    // A is exactly as it was.
-    {
-        use app::schema::{invitations, memberships, sessions, tenants};
-        let (name, suspended): (String, Option<chrono::DateTime<chrono::Utc>>) = tenants::table
-            .find(a.business.tenant_id)
-            .select((tenants::name, tenants::suspended_at))
-            .first(&mut conn)
-            .await
-            .unwrap();
-        if name != "Alfajorería Secreta" || suspended.is_some() {
-            failures.push(format!("A's business changed: {name} suspended={suspended:?}"));
-        }
-        let roles: Vec<(i64, String, String)> = memberships::table
-            .filter(memberships::tenant_id.eq(a.business.tenant_id))
-            .order(memberships::id)
-            .select((memberships::id, memberships::role, memberships::display_name))
-            .load(&mut conn)
-            .await
-            .unwrap();
-        let cashier = roles.iter().find(|(id, ..)| *id == a.cashier_member);
-        if roles.len() != 2 || cashier.is_none_or(|(_, role, name)| role != "cashier" || name == "Tomado") {
-            failures.push(format!("A's members changed: {roles:?}"));
-        }
-        let open: Option<Option<chrono::DateTime<chrono::Utc>>> = invitations::table
-            .find(a.invitation)
-            .select(invitations::revoked_at)
-            .first(&mut conn)
-            .await
-            .optional()
-            .unwrap();
-        if open != Some(None) {
-            failures.push(format!("A's invitation changed: {open:?}"));
-        }
-        let revoked: Option<chrono::DateTime<chrono::Utc>> =
-            sessions::table.find(a.session_id).select(sessions::revoked_at).first(&mut conn).await.unwrap();
-        if revoked.is_some() {
-            failures.push("A's session was revoked".into());
-        }
-        use app::schema::{device_commands, devices};
-        let (revoked, seq_upto): (Option<chrono::DateTime<chrono::Utc>>, i64) = devices::table
-            .filter(devices::uid.eq(&a.device))
-            .select((devices::revoked_at, devices::seq_upto))
-            .first(&mut conn)
-            .await
-            .unwrap();
-        let commands: i64 = device_commands::table.count().get_result(&mut conn).await.unwrap();
-        if revoked.is_some() || commands != 0 || seq_upto != 0 {
-            failures.push(format!("A's device changed: revoked={revoked:?} commands={commands} seq={seq_upto}"));
-        }
+    failures
+}
+
+/// How A differs from what it was before the sweep (nothing, when the walls hold).
+async fn changes_to_a(conn: &mut diesel_async::AsyncPgConnection, a: &A) -> Vec<String> {
+    let mut failures = Vec::new();
+    use app::schema::{invitations, memberships, sessions, tenants};
+    let (name, suspended): (String, Option<chrono::DateTime<chrono::Utc>>) = tenants::table
+        .find(a.business.tenant_id)
+        .select((tenants::name, tenants::suspended_at))
+        .first(conn)
+        .await
+        .unwrap();
+    if name != "Alfajorería Secreta" || suspended.is_some() {
+        failures.push(format!("A's business changed: {name} suspended={suspended:?}"));
     }
-    assert!(failures.is_empty(), "isolation failures:\n{}", failures.join("\n"));
+    let roles: Vec<(i64, String, String)> = memberships::table
+        .filter(memberships::tenant_id.eq(a.business.tenant_id))
+        .order(memberships::id)
+        .select((memberships::id, memberships::role, memberships::display_name))
+        .load(conn)
+        .await
+        .unwrap();
+    let cashier = roles.iter().find(|(id, ..)| *id == a.cashier_member);
+    if roles.len() != 2 || cashier.is_none_or(|(_, role, name)| role != "cashier" || name == "Tomado") {
+        failures.push(format!("A's members changed: {roles:?}"));
+    }
+    let open: Option<Option<chrono::DateTime<chrono::Utc>>> =
+        invitations::table.find(a.invitation).select(invitations::revoked_at).first(conn).await.optional().unwrap();
+    if open != Some(None) {
+        failures.push(format!("A's invitation changed: {open:?}"));
+    }
+    let revoked: Option<chrono::DateTime<chrono::Utc>> =
+        sessions::table.find(a.session_id).select(sessions::revoked_at).first(conn).await.unwrap();
+    if revoked.is_some() {
+        failures.push("A's session was revoked".into());
+    }
+    use app::schema::{device_commands, devices};
+    let (revoked, seq_upto): (Option<chrono::DateTime<chrono::Utc>>, i64) = devices::table
+        .filter(devices::uid.eq(&a.device))
+        .select((devices::revoked_at, devices::seq_upto))
+        .first(conn)
+        .await
+        .unwrap();
+    let commands: i64 = device_commands::table.count().get_result(conn).await.unwrap();
+    if revoked.is_some() || commands != 0 || seq_upto != 0 {
+        failures.push(format!("A's device changed: revoked={revoked:?} commands={commands} seq={seq_upto}"));
+    }
+    failures
 }
 
 /// The sweep's server, configured as in production (no development mailbox), optionally

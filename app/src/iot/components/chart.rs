@@ -39,34 +39,78 @@ pub fn Chart(
                 data-testid=testid
                 data-points=points.to_string()
             >
-                {x_ticks.into_iter().map(|(x, text)| {
-                    let anchor = if x < 30.0 { "start" } else if x > WIDTH - 30.0 { "end" } else { "middle" };
-                    view! {
-                        <line class="chart-tick" x1=fmt(x) x2=fmt(x) y1=fmt(HEIGHT - BOTTOM) y2=fmt(HEIGHT - BOTTOM + 4.0) />
-                        <text class="chart-label" x=fmt(x) y=fmt(HEIGHT - 6.0) text-anchor=anchor>{text}</text>
-                    }
-                }).collect_view()}
+                {x_ticks
+                    .into_iter()
+                    .map(|(x, text)| {
+                        let anchor = if x < 30.0 { "start" } else if x > WIDTH - 30.0 { "end" } else { "middle" };
+                        view! {
+                            <line
+                                class="chart-tick"
+                                x1=fmt(x)
+                                x2=fmt(x)
+                                y1=fmt(HEIGHT - BOTTOM)
+                                y2=fmt(HEIGHT - BOTTOM + 4.0)
+                            />
+                            <text class="chart-label" x=fmt(x) y=fmt(HEIGHT - 6.0) text-anchor=anchor>
+                                {text}
+                            </text>
+                        }
+                    })
+                    .collect_view()}
                 {match drawing {
-                    Some(d) => view! {
-                        {d.grid.into_iter().map(|(y, text)| {
-                            // Over its line, or under it when the line is the top edge.
-                            let text_y = if y < TOP + 12.0 { y + 12.0 } else { y - 3.0 };
-                            view! {
-                                <line class="chart-gridline" x1=fmt(LEFT) x2=fmt(WIDTH - RIGHT) y1=fmt(y) y2=fmt(y) />
-                                <text class="chart-label" x=fmt(LEFT + 2.0) y=fmt(text_y)>{text}</text>
-                            }
-                        }).collect_view()}
-                        {d.bands.into_iter().map(|p| view! { <polygon class="chart-band" points=p /> }).collect_view()}
-                        {d.lines.into_iter().map(|p| view! { <polyline class="chart-line" points=p /> }).collect_view()}
-                        {d.dots.into_iter().map(|(x, y)| view! { <circle class="chart-dot" cx=fmt(x) cy=fmt(y) r="3" /> }).collect_view()}
+                    Some(d) => {
+                        view! {
+                            {d
+                                .grid
+                                .into_iter()
+                                .map(|(y, text)| {
+                                    let text_y = if y < TOP + 12.0 { y + 12.0 } else { y - 3.0 };
+                                    // Over its line, or under it when the line is the top edge.
+                                    view! {
+                                        <line
+                                            class="chart-gridline"
+                                            x1=fmt(LEFT)
+                                            x2=fmt(WIDTH - RIGHT)
+                                            y1=fmt(y)
+                                            y2=fmt(y)
+                                        />
+                                        <text class="chart-label" x=fmt(LEFT + 2.0) y=fmt(text_y)>
+                                            {text}
+                                        </text>
+                                    }
+                                })
+                                .collect_view()}
+                            {d
+                                .bands
+                                .into_iter()
+                                .map(|p| view! { <polygon class="chart-band" points=p /> })
+                                .collect_view()}
+                            {d
+                                .lines
+                                .into_iter()
+                                .map(|p| view! { <polyline class="chart-line" points=p /> })
+                                .collect_view()}
+                            {d
+                                .dots
+                                .into_iter()
+                                .map(|(x, y)| view! { <circle class="chart-dot" cx=fmt(x) cy=fmt(y) r="3" /> })
+                                .collect_view()}
+                        }
+                            .into_any()
                     }
-                    .into_any(),
-                    None => view! {
-                        <text class="chart-empty" x=fmt(WIDTH / 2.0) y=fmt((HEIGHT - BOTTOM) / 2.0) text-anchor="middle">
-                            "Sin datos en este rango"
-                        </text>
+                    None => {
+                        view! {
+                            <text
+                                class="chart-empty"
+                                x=fmt(WIDTH / 2.0)
+                                y=fmt((HEIGHT - BOTTOM) / 2.0)
+                                text-anchor="middle"
+                            >
+                                "Sin datos en este rango"
+                            </text>
+                        }
+                            .into_any()
                     }
-                    .into_any(),
                 }}
             </svg>
         </figure>
@@ -97,8 +141,19 @@ mod tests {
     fn the_chart_renders_its_test_id_and_point_count() {
         let owner = Owner::new();
         owner.with(|| {
-            let html =
-                view! { <Chart series=series(vec![ChartPoint { x: 0, avg: 4.0, min: 3.5, max: 4.5 }]) /> }.to_html();
+            let html = view! {
+                <Chart series=series(
+                    vec![
+                        ChartPoint {
+                            x: 0,
+                            avg: 4.0,
+                            min: 3.5,
+                            max: 4.5,
+                        },
+                    ],
+                ) />
+            }
+            .to_html();
             assert!(html.contains(r#"data-testid="chart-temperature-0""#), "{html}");
             assert!(html.contains(r#"data-points="1""#), "{html}");
             assert!(html.contains("viewBox=\"0 0 600 200\""), "{html}");

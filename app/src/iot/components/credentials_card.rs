@@ -20,37 +20,59 @@ pub fn CredentialsCard(
             <h2 id="credentials-title">{format!("Datos para configurar «{}»", credentials.name)}</h2>
             <p>
                 "Para un nodo Mostrador: conectalo por USB, abrí su consola serie (por ejemplo "
-                <code>"espflash monitor"</code>
-                ") y pegá la línea de abajo; después "
-                <code>"wifi \"tu red\" \"tu clave\""</code>
-                " y "
-                <code>"reiniciar"</code>
+                <code>"espflash monitor"</code> ") y pegá la línea de abajo; después "
+                <code>"wifi \"tu red\" \"tu clave\""</code> " y " <code>"reiniciar"</code>
                 ". El código QR tiene los mismos datos, para llevarlos en el teléfono."
             </p>
             <div class="credentials-body">
                 // The server draws the QR code (an SVG it builds from the provisioning JSON).
-                <div class="qr" data-testid="device-qr" role="img" aria-label="Código QR de configuración" inner_html=qr></div>
+                <div
+                    class="qr"
+                    data-testid="device-qr"
+                    role="img"
+                    aria-label="Código QR de configuración"
+                    inner_html=qr
+                ></div>
                 <dl class="facts">
                     <dt>"Identificador"</dt>
-                    <dd class="mono" data-testid="device-uid">{credentials.uid}</dd>
+                    <dd class="mono" data-testid="device-uid">
+                        {credentials.uid}
+                    </dd>
                     <dt>"Clave secreta"</dt>
                     <dd>
-                        <code class="mono secret" data-testid="device-secret">{credentials.secret}</code>
-                        <p class="secret-note" role="note">"Guardalo ahora: no se vuelve a mostrar."</p>
+                        <code class="mono secret" data-testid="device-secret">
+                            {credentials.secret}
+                        </code>
+                        <p class="secret-note" role="note">
+                            "Guardalo ahora: no se vuelve a mostrar."
+                        </p>
                     </dd>
                     <dt>"Broker"</dt>
-                    <dd class="mono" data-testid="device-broker">{credentials.broker_url}</dd>
+                    <dd class="mono" data-testid="device-broker">
+                        {credentials.broker_url}
+                    </dd>
                     <dt>"Contraseña del broker"</dt>
-                    <dd class="mono" data-testid="device-broker-password">{credentials.broker_password}</dd>
+                    <dd class="mono" data-testid="device-broker-password">
+                        {credentials.broker_password}
+                    </dd>
                 </dl>
             </div>
             <h3>"Línea para la consola del nodo"</h3>
-            <pre class="provisioning mono" data-testid="device-console-line">{format!("provisionar {}", credentials.provisioning)}</pre>
+            <pre class="provisioning mono" data-testid="device-console-line">
+                {format!("provisionar {}", credentials.provisioning)}
+            </pre>
             <h3>"Configuración (JSON)"</h3>
-            <pre class="provisioning mono" data-testid="device-provisioning">{credentials.provisioning}</pre>
-            {on_close.map(|close| view! {
-                <button type="button" class="button secondary" on:click=move |_| close.run(())>"Listo, ya lo guardé"</button>
-            })}
+            <pre class="provisioning mono" data-testid="device-provisioning">
+                {credentials.provisioning}
+            </pre>
+            {on_close
+                .map(|close| {
+                    view! {
+                        <button type="button" class="button secondary" on:click=move |_| close.run(())>
+                            "Listo, ya lo guardé"
+                        </button>
+                    }
+                })}
         </section>
     }
 }

@@ -27,30 +27,44 @@ pub fn ChartsPanel(
 ) -> impl IntoView {
     // A transition: each refresh keeps the charts on screen until the new ones arrive.
     view! {
-        <Transition fallback=|| view! { <p>"Cargando gráficos…"</p> }>
+        <Transition fallback=|| {
+            view! { <p>"Cargando gráficos…"</p> }
+        }>
             {move || Suspend::new(async move {
                 let result = charts.await;
                 tick.stop_after(&result);
                 match result {
-                    Ok(list) => view! {
-                        <section class="section" data-testid="charts">
-                            <ChartsHead uid=uid.get_untracked() range />
-                            {if list.is_empty() {
-                                view! { <p class="empty" data-testid="no-charts">"Este equipo todavía no mandó lecturas."</p> }.into_any()
-                            } else {
-                                view! {
-                                    <div class="chart-grid">
-                                        {list.into_iter().map(|series| view! { <Chart series /> }).collect_view()}
-                                    </div>
-                                }
-                                .into_any()
-                            }}
-                        </section>
+                    Ok(list) => {
+                        view! {
+                            <section class="section" data-testid="charts">
+                                <ChartsHead uid=uid.get_untracked() range />
+                                {if list.is_empty() {
+                                    view! {
+                                        <p class="empty" data-testid="no-charts">
+                                            "Este equipo todavía no mandó lecturas."
+                                        </p>
+                                    }
+                                        .into_any()
+                                } else {
+                                    view! {
+                                        <div class="chart-grid">
+                                            {list.into_iter().map(|series| view! { <Chart series /> }).collect_view()}
+                                        </div>
+                                    }
+                                        .into_any()
+                                }}
+                            </section>
+                        }
+                            .into_any()
                     }
-                    .into_any(),
-                    // The live part above already says why.
-                    Err(AppError::NotFound | AppError::Forbidden | AppError::Unauthenticated | AppError::Suspended) => ().into_any(),
-                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    Err(AppError::NotFound | AppError::Forbidden | AppError::Unauthenticated | AppError::Suspended) => {
+                        ().into_any()
+                    }
+                    Err(e) => {
+                        // The live part above already says why.
+                        view! { <ErrorNotice error=e /> }
+                            .into_any()
+                    }
                 }
             })}
         </Transition>
@@ -68,24 +82,31 @@ fn ChartsHead(uid: String, range: Memo<ChartRange>) -> impl IntoView {
         <div class="charts-head">
             <h2>"Gráficos"</h2>
             <nav class="range-nav" aria-label="Rango de los gráficos">
-                {ChartRange::ALL.into_iter().map(|r| {
-                    let active = move || range.get() == r;
-                    view! {
-                        <a
-                            href=format!("/equipos/{}?rango={}", uid, r.code())
-                            data-noscroll=""
-                            class=move || if active() { "button small" } else { "button small secondary" }
-                            aria-current=move || active().then_some("true")
-                            data-testid=format!("range-{}", r.code())
-                        >
-                            {r.label()}
-                        </a>
-                    }
-                }).collect_view()}
+                {ChartRange::ALL
+                    .into_iter()
+                    .map(|r| {
+                        let active = move || range.get() == r;
+                        view! {
+                            <a
+                                href=format!("/equipos/{}?rango={}", uid, r.code())
+                                data-noscroll=""
+                                class=move || if active() { "button small" } else { "button small secondary" }
+                                aria-current=move || active().then_some("true")
+                                data-testid=format!("range-{}", r.code())
+                            >
+                                {r.label()}
+                            </a>
+                        }
+                    })
+                    .collect_view()}
             </nav>
             <div class="export">
-                <a class="button small secondary" href=export("csv") download="" data-testid="export-csv">"Descargar CSV"</a>
-                <a class="button small secondary" href=export("json") download="" data-testid="export-json">"Descargar JSON"</a>
+                <a class="button small secondary" href=export("csv") download="" data-testid="export-csv">
+                    "Descargar CSV"
+                </a>
+                <a class="button small secondary" href=export("json") download="" data-testid="export-json">
+                    "Descargar JSON"
+                </a>
             </div>
         </div>
     }

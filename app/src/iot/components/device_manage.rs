@@ -42,31 +42,52 @@ pub fn ManagePanel(
                 <ActionForm action=rotate attr:class="manage-action">
                     <input type="hidden" name="uid" value=rotate_uid />
                     <p>{rotate_text}</p>
-                    <p class="nojs-only">"Activá JavaScript para rotar la clave: sin él no podemos mostrarte la nueva."</p>
+                    <p class="nojs-only">
+                        "Activá JavaScript para rotar la clave: sin él no podemos mostrarte la nueva."
+                    </p>
                     <FormError error=rotate_error />
-                    <button type="submit" class="button secondary" data-testid="rotate-secret" disabled=move || rotate.pending().get()>
+                    <button
+                        type="submit"
+                        class="button secondary"
+                        data-testid="rotate-secret"
+                        disabled=move || rotate.pending().get()
+                    >
                         {rotate_label}
                     </button>
                 </ActionForm>
-                {(!revoked).then(|| view! {
-                    <ActionForm action=revoke attr:class="manage-action">
-                        <input type="hidden" name="uid" value=uid />
-                        <p>"Dado de baja, el equipo ya no puede mandar datos ni recibir comandos. Sus lecturas quedan guardadas."</p>
-                        <label class="check">
-                            // No name: only the browser checks it, before sending.
-                            <input type="checkbox" required=true data-testid="revoke-confirm" />
-                            " Sí, quiero dar de baja este equipo"
-                        </label>
-                        <FormError error=revoke_error />
-                        <button type="submit" class="button danger" data-testid="revoke-device" disabled=move || revoke.pending().get()>
-                            "Dar de baja"
-                        </button>
-                    </ActionForm>
-                })}
+                {(!revoked)
+                    .then(|| {
+                        view! {
+                            <ActionForm action=revoke attr:class="manage-action">
+                                <input type="hidden" name="uid" value=uid />
+                                <p>
+                                    "Dado de baja, el equipo ya no puede mandar datos ni recibir comandos. Sus lecturas quedan guardadas."
+                                </p>
+                                <label class="check">
+                                    // No name: only the browser checks it, before sending.
+                                    <input type="checkbox" required=true data-testid="revoke-confirm" />
+                                    " Sí, quiero dar de baja este equipo"
+                                </label>
+                                <FormError error=revoke_error />
+                                <button
+                                    type="submit"
+                                    class="button danger"
+                                    data-testid="revoke-device"
+                                    disabled=move || revoke.pending().get()
+                                >
+                                    "Dar de baja"
+                                </button>
+                            </ActionForm>
+                        }
+                    })}
             </div>
         </section>
-        {move || rotate.value().get().and_then(Result::ok).map(|credentials| view! {
-            <CredentialsCard credentials on_close=hide />
-        })}
+        {move || {
+            rotate
+                .value()
+                .get()
+                .and_then(Result::ok)
+                .map(|credentials| view! { <CredentialsCard credentials on_close=hide /> })
+        }}
     }
 }

@@ -52,9 +52,13 @@ pub fn DevicePage() -> impl IntoView {
         |(uid, range, _)| get_device_charts(uid, range.code().to_owned()),
     );
     view! {
-        <p class="breadcrumb"><a href="/equipos">"← Equipos"</a></p>
+        <p class="breadcrumb">
+            <a href="/equipos">"← Equipos"</a>
+        </p>
         // Transitions: a refresh keeps the part on screen until the new data arrives.
-        <Transition fallback=|| view! { <p>"Cargando…"</p> }>
+        <Transition fallback=|| {
+            view! { <p>"Cargando…"</p> }
+        }>
             {move || Suspend::new(async move {
                 let viewer = ctx.viewer.await.ok().flatten();
                 let can_operate = viewer.as_ref().is_some_and(|v| v.can(Permission::DevicesOperate));
@@ -72,14 +76,17 @@ pub fn DevicePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let viewer = ctx.viewer.await.ok().flatten();
                 let can_manage = viewer.as_ref().is_some_and(|v| v.can(Permission::DevicesManage));
-                // Not found or refused: the live part above says so.
-                frame.await.ok().map(|found| {
-                    let DeviceSummary { uid, name, revoked, .. } = found.device;
-                    view! {
-                        <Title text=name />
-                        {can_manage.then(|| view! { <ManagePanel uid revoked rotate revoke /> })}
-                    }
-                })
+                frame
+                    .await
+                    .ok()
+                    .map(|found| {
+                        let DeviceSummary { uid, name, revoked, .. } = found.device;
+                        // Not found or refused: the live part above says so.
+                        view! {
+                            <Title text=name />
+                            {can_manage.then(|| view! { <ManagePanel uid revoked rotate revoke /> })}
+                        }
+                    })
             })}
         </Transition>
     }
@@ -143,10 +150,15 @@ fn Counters(device: DeviceSummary) -> impl IntoView {
         <section class="card">
             <h2>"Recepción"</h2>
             <dl class="facts" data-testid="device-counters">
-                {rows.into_iter().map(|(label, id, value)| view! {
-                    <dt>{label}</dt>
-                    <dd data-testid=format!("counter-{id}")>{value}</dd>
-                }).collect_view()}
+                {rows
+                    .into_iter()
+                    .map(|(label, id, value)| {
+                        view! {
+                            <dt>{label}</dt>
+                            <dd data-testid=format!("counter-{id}")>{value}</dd>
+                        }
+                    })
+                    .collect_view()}
             </dl>
         </section>
     }
@@ -163,12 +175,21 @@ fn Events(events: Vec<EventView>) -> impl IntoView {
             } else {
                 view! {
                     <ul class="plain-list events" data-testid="device-events">
-                        {events.into_iter().map(|e| view! {
-                            <li data-testid="device-event"><span class="time">{e.at}</span>" · "{e.text}</li>
-                        }).collect_view()}
+                        {events
+                            .into_iter()
+                            .map(|e| {
+                                view! {
+                                    <li data-testid="device-event">
+                                        <span class="time">{e.at}</span>
+                                        " · "
+                                        {e.text}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
                     </ul>
                 }
-                .into_any()
+                    .into_any()
             }}
         </section>
     }
@@ -185,12 +206,21 @@ fn Quarantine(kept: Vec<QuarantineView>) -> impl IntoView {
                     "El equipo los firmó bien pero traían datos que no se pueden guardar. Se confirmaron al equipo para que siga enviando; revisá su firmware o sus sensores."
                 </p>
                 <ul class="plain-list events">
-                    {kept.into_iter().map(|q| view! {
-                        <li data-testid="quarantined-frame">
-                            <span class="time">{q.at}</span>" · mensaje "{q.seq}" · "{q.reason}
-                            <code class="payload">{q.payload}</code>
-                        </li>
-                    }).collect_view()}
+                    {kept
+                        .into_iter()
+                        .map(|q| {
+                            view! {
+                                <li data-testid="quarantined-frame">
+                                    <span class="time">{q.at}</span>
+                                    " · mensaje "
+                                    {q.seq}
+                                    " · "
+                                    {q.reason}
+                                    <code class="payload">{q.payload}</code>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
                 </ul>
             </section>
         }

@@ -29,21 +29,29 @@ pub fn DevicesPage() -> impl IntoView {
             <p>"Los sensores y actuadores del negocio con sus últimos valores, en vivo."</p>
         </div>
         // A transition: each refresh keeps the list on screen until the new one arrives.
-        <Transition fallback=|| view! { <p>"Cargando…"</p> }>
+        <Transition fallback=|| {
+            view! { <p>"Cargando…"</p> }
+        }>
             {move || Suspend::new(async move {
                 let result = devices.await;
                 tick.stop_after(&result);
                 match result {
-                    Ok(list) if list.is_empty() => view! {
-                        <p class="empty" data-testid="no-devices">"Todavía no hay equipos."</p>
+                    Ok(list) if list.is_empty() => {
+                        view! {
+                            <p class="empty" data-testid="no-devices">
+                                "Todavía no hay equipos."
+                            </p>
+                        }
+                            .into_any()
                     }
-                    .into_any(),
-                    Ok(list) => view! {
-                        <div class="device-list" data-testid="devices">
-                            {list.into_iter().map(|device| view! { <DeviceCard device /> }).collect_view()}
-                        </div>
+                    Ok(list) => {
+                        view! {
+                            <div class="device-list" data-testid="devices">
+                                {list.into_iter().map(|device| view! { <DeviceCard device /> }).collect_view()}
+                            </div>
+                        }
+                            .into_any()
                     }
-                    .into_any(),
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 }
             })}
@@ -68,7 +76,9 @@ fn DeviceCard(device: DeviceSummary) -> impl IntoView {
     view! {
         <article class="card device" data-testid=testid>
             <div class="device-head">
-                <a class="device-name" href=href>{device.name.clone()}</a>
+                <a class="device-name" href=href>
+                    {device.name.clone()}
+                </a>
                 <StatusBadge device=device.clone() />
             </div>
             <p class="device-meta">{meta}</p>
@@ -95,17 +105,43 @@ fn AddDeviceForm(add: ServerAction<AddDevice>) -> impl IntoView {
         <section class="card" data-testid="add-device">
             <h2>"Agregar equipo"</h2>
             <p class="field-help">"Agregá el equipo acá y después configuralo con el código QR que aparece."</p>
-            <p class="nojs-only">"Activá JavaScript para agregar equipos: sin él no podemos mostrarte la clave del equipo nuevo."</p>
+            <p class="nojs-only">
+                "Activá JavaScript para agregar equipos: sin él no podemos mostrarte la clave del equipo nuevo."
+            </p>
             <ActionForm action=add node_ref=form>
-                <Field name="name" id="device-name" label="Nombre" required=true help="Por ejemplo «Cámara 1»." error />
-                <Field name="location" id="device-location" label="Ubicación" help="Opcional. Por ejemplo «Depósito»." error />
+                <Field
+                    name="name"
+                    id="device-name"
+                    label="Nombre"
+                    required=true
+                    help="Por ejemplo «Cámara 1»."
+                    error
+                />
+                <Field
+                    name="location"
+                    id="device-location"
+                    label="Ubicación"
+                    help="Opcional. Por ejemplo «Depósito»."
+                    error
+                />
                 <FormError error />
-                <button type="submit" class="button" disabled=move || add.pending().get()>"Agregar equipo"</button>
+                <button type="submit" class="button" disabled=move || add.pending().get()>
+                    "Agregar equipo"
+                </button>
             </ActionForm>
         </section>
-        {move || add.value().get().and_then(Result::ok).map(|credentials| view! {
-            <p class="form-ok" role="status" data-testid="device-added">"Equipo agregado."</p>
-            <CredentialsCard credentials on_close=hide />
-        })}
+        {move || {
+            add.value()
+                .get()
+                .and_then(Result::ok)
+                .map(|credentials| {
+                    view! {
+                        <p class="form-ok" role="status" data-testid="device-added">
+                            "Equipo agregado."
+                        </p>
+                        <CredentialsCard credentials on_close=hide />
+                    }
+                })
+        }}
     }
 }

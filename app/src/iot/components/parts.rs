@@ -17,7 +17,11 @@ pub fn StatusBadge(
     } else {
         ("badge warn", "offline", "Sin conexión")
     };
-    view! { <span class=class data-testid="device-status" data-status=code>{text}</span> }
+    view! {
+        <span class=class data-testid="device-status" data-status=code>
+            {text}
+        </span>
+    }
 }
 
 /// The latest values, each with its kind and channel ("Temperatura 1: 4,25 °C"); the value
@@ -28,16 +32,30 @@ pub fn LiveValues(
     values: Vec<SensorValue>,
 ) -> impl IntoView {
     if values.is_empty() {
-        return view! { <p class="empty" data-testid="no-values">"Todavía no mandó lecturas."</p> }.into_any();
+        return view! {
+            <p class="empty" data-testid="no-values">
+                "Todavía no mandó lecturas."
+            </p>
+        }
+        .into_any();
     }
     view! {
         <ul class="readings">
-            {values.into_iter().map(|v| view! {
-                <li title=format!("Medido: {}", v.at)>
-                    <span class="reading-label">{format!("{} {}", v.kind.label(), u16::from(v.channel) + 1)}</span>
-                    <strong class="reading-value" data-testid=format!("live-{}-{}", v.kind.code(), v.channel)>{v.text}</strong>
-                </li>
-            }).collect_view()}
+            {values
+                .into_iter()
+                .map(|v| {
+                    view! {
+                        <li title=format!("Medido: {}", v.at)>
+                            <span class="reading-label">
+                                {format!("{} {}", v.kind.label(), u16::from(v.channel) + 1)}
+                            </span>
+                            <strong class="reading-value" data-testid=format!("live-{}-{}", v.kind.code(), v.channel)>
+                                {v.text}
+                            </strong>
+                        </li>
+                    }
+                })
+                .collect_view()}
         </ul>
     }
     .into_any()

@@ -32,16 +32,28 @@ pub fn RelayPanel(
             } else {
                 view! {
                     <ul class="plain-list relay-list">
-                        {relays.into_iter().map(|relay| view! { <Relay uid=uid.clone() relay operable switch /> }).collect_view()}
+                        {relays
+                            .into_iter()
+                            .map(|relay| view! { <Relay uid=uid.clone() relay operable switch /> })
+                            .collect_view()}
                     </ul>
                 }
-                .into_any()
+                    .into_any()
             }}
-            {(revoked && can_operate).then(|| view! {
-                <p class="field-help">"El equipo está dado de baja: no recibe comandos."</p>
-            })}
+            {(revoked && can_operate)
+                .then(|| view! { <p class="field-help">"El equipo está dado de baja: no recibe comandos."</p> })}
             // Any refusal, field errors included (the form has no visible fields).
-            {move || error.get().map(|e| view! { <p class="form-error" role="alert" data-testid="relay-error">{e.to_string()}</p> })}
+            {move || {
+                error
+                    .get()
+                    .map(|e| {
+                        view! {
+                            <p class="form-error" role="alert" data-testid="relay-error">
+                                {e.to_string()}
+                            </p>
+                        }
+                    })
+            }}
         </section>
     }
 }
@@ -65,23 +77,28 @@ fn Relay(uid: String, relay: RelayView, operable: bool, switch: ServerAction<Swi
     view! {
         <li class="relay" data-testid=format!("relay-{n}")>
             <span class="relay-name">{format!("Relé {}", u16::from(n) + 1)}</span>
-            <span class=class data-testid=format!("relay-{n}-state") data-state=code>{text}</span>
+            <span class=class data-testid=format!("relay-{n}-state") data-state=code>
+                {text}
+            </span>
             {relay.last_outcome.map(|o| view! { <span class="detail">{o}</span> })}
-            {operable.then(|| view! {
-                <ActionForm action=switch attr:class="inline relay-switch">
-                    <input type="hidden" name="uid" value=uid />
-                    <input type="hidden" name="relay" value=n.to_string() />
-                    <input type="hidden" name="on" value=target.to_string() />
-                    <button
-                        type="submit"
-                        class="button small"
-                        data-testid=format!("relay-{n}-switch")
-                        disabled=move || switch.pending().get()
-                    >
-                        {if target { "Encender" } else { "Apagar" }}
-                    </button>
-                </ActionForm>
-            })}
+            {operable
+                .then(|| {
+                    view! {
+                        <ActionForm action=switch attr:class="inline relay-switch">
+                            <input type="hidden" name="uid" value=uid />
+                            <input type="hidden" name="relay" value=n.to_string() />
+                            <input type="hidden" name="on" value=target.to_string() />
+                            <button
+                                type="submit"
+                                class="button small"
+                                data-testid=format!("relay-{n}-switch")
+                                disabled=move || switch.pending().get()
+                            >
+                                {if target { "Encender" } else { "Apagar" }}
+                            </button>
+                        </ActionForm>
+                    }
+                })}
         </li>
     }
 }

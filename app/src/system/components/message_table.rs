@@ -14,19 +14,23 @@ pub fn MessageTable(
     view! {
         <Show
             when=move || !messages.with(Vec::is_empty)
-            fallback=move || if filtered {
-                view! {
-                    <p class="empty" data-testid="no-messages">
-                        "Ningún mensaje reciente coincide con el filtro. Los que lleguen aparecerán acá."
-                    </p>
-                }.into_any()
-            } else {
-                view! {
-                    <p class="empty" data-testid="no-messages">
-                        "Todavía no llegó ningún mensaje. Publicá uno, por ejemplo: "
-                        <code class="mono">"mosquitto_pub -p 1883 -t prueba/hola -m 'hola'"</code>
-                    </p>
-                }.into_any()
+            fallback=move || {
+                if filtered {
+                    view! {
+                        <p class="empty" data-testid="no-messages">
+                            "Ningún mensaje reciente coincide con el filtro. Los que lleguen aparecerán acá."
+                        </p>
+                    }
+                        .into_any()
+                } else {
+                    view! {
+                        <p class="empty" data-testid="no-messages">
+                            "Todavía no llegó ningún mensaje. Publicá uno, por ejemplo: "
+                            <code class="mono">"mosquitto_pub -p 1883 -t prueba/hola -m 'hola'"</code>
+                        </p>
+                    }
+                        .into_any()
+                }
             }
         >
             <div class="table-wrap">
@@ -53,8 +57,12 @@ pub fn MessageTable(
                                 view! {
                                     <tr data-testid="message-row">
                                         <td class="time">{m.received_at_local}</td>
-                                        <td class="mono" data-testid="message-topic">{m.topic}</td>
-                                        <td class="mono" data-testid="message-payload">{m.payload}</td>
+                                        <td class="mono" data-testid="message-topic">
+                                            {m.topic}
+                                        </td>
+                                        <td class="mono" data-testid="message-payload">
+                                            {m.payload}
+                                        </td>
                                         <td class="time">{size}</td>
                                         <td>{m.qos}{if m.retained { " (retenido)" } else { "" }}</td>
                                     </tr>

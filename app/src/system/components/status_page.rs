@@ -50,35 +50,53 @@ pub fn SystemStatusPage() -> impl IntoView {
                         aria-invalid=move || invalid().to_string()
                         aria-describedby="topico-ayuda"
                     />
-                    <button type="submit" class="button">"Filtrar"</button>
+                    <button type="submit" class="button">
+                        "Filtrar"
+                    </button>
                     <Show when=move || !typed.with(String::is_empty)>
-                        <a class="button secondary" href="/sistema">"Quitar filtro"</a>
+                        <a class="button secondary" href="/sistema">
+                            "Quitar filtro"
+                        </a>
                     </Show>
                 </div>
                 {move || match filter.get() {
-                    Err(e) => view! {
-                        <p id="topico-ayuda" class="field-error" role="alert" data-testid="topico-error">{e.to_string()}</p>
-                    }.into_any(),
-                    Ok(_) => view! {
-                        <p id="topico-ayuda" class="field-help">"Comodines: + reemplaza un nivel, # todo lo que sigue."</p>
-                    }.into_any(),
+                    Err(e) => {
+                        view! {
+                            <p id="topico-ayuda" class="field-error" role="alert" data-testid="topico-error">
+                                {e.to_string()}
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    Ok(_) => {
+                        view! {
+                            <p id="topico-ayuda" class="field-help">
+                                "Comodines: + reemplaza un nivel, # todo lo que sigue."
+                            </p>
+                        }
+                            .into_any()
+                    }
                 }}
             </div>
         </Form>
-        <Suspense fallback=|| view! { <p>"Cargando…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p>"Cargando…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match status.await {
                     Ok(initial) => {
                         view! { <LiveStatus initial filter=filter.get_untracked().ok().flatten() /> }.into_any()
                     }
-                    Err(e) => view! {
-                        <div class="card" role="alert">
-                            <span class="badge bad">"Error"</span>
-                            <p>{e.to_string()}</p>
-                            <a href="/sistema">"Reintentar"</a>
-                        </div>
+                    Err(e) => {
+                        view! {
+                            <div class="card" role="alert">
+                                <span class="badge bad">"Error"</span>
+                                <p>{e.to_string()}</p>
+                                <a href="/sistema">"Reintentar"</a>
+                            </div>
+                        }
+                            .into_any()
                     }
-                    .into_any(),
                 }
             })}
         </Suspense>
@@ -129,7 +147,9 @@ fn LiveStatus(initial: SystemStatus, filter: Option<String>) -> impl IntoView {
             " "
             // Without JavaScript (or while the stream reconnects) this is how to see what is new;
             // it keeps the filter.
-            <a href=refresh_href data-testid="refresh">"Actualizar"</a>
+            <a href=refresh_href data-testid="refresh">
+                "Actualizar"
+            </a>
         </p>
         <div class="grid four">
             <div class="card" data-testid="database-health">

@@ -17,29 +17,40 @@ pub fn AccountPage() -> impl IntoView {
     let log_out = ServerAction::<LogOut>::new();
     view! {
         <Title text="Mi cuenta" />
-        <div class="page-header"><h1>"Mi cuenta"</h1></div>
-        <Suspense fallback=|| view! { <p>"Cargando…"</p> }>
+        <div class="page-header">
+            <h1>"Mi cuenta"</h1>
+        </div>
+        <Suspense fallback=|| {
+            view! { <p>"Cargando…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match ctx.viewer.await {
-                    Ok(Some(v)) => view! {
-                        <section class="card">
-                            <h2>{v.display_name.clone()}</h2>
-                            <p data-testid="account-email">{v.email.clone()}</p>
-                            {if v.email_verified {
-                                view! { <p class="badge ok">"Correo confirmado"</p> }.into_any()
-                            } else {
-                                view! { <ResendVerificationForm /> }.into_any()
-                            }}
-                            <ActionForm action=log_out>
-                                <button type="submit" class="button secondary">"Cerrar sesión"</button>
-                            </ActionForm>
-                        </section>
-                        <BusinessSwitcher businesses=v.businesses.clone() current=v.current.as_ref().map(|c| c.tenant_id) />
-                        <AddBusinessForm />
-                        <ChangePasswordForm />
-                        <SessionsList />
+                    Ok(Some(v)) => {
+                        view! {
+                            <section class="card">
+                                <h2>{v.display_name.clone()}</h2>
+                                <p data-testid="account-email">{v.email.clone()}</p>
+                                {if v.email_verified {
+                                    view! { <p class="badge ok">"Correo confirmado"</p> }.into_any()
+                                } else {
+                                    view! { <ResendVerificationForm /> }.into_any()
+                                }}
+                                <ActionForm action=log_out>
+                                    <button type="submit" class="button secondary">
+                                        "Cerrar sesión"
+                                    </button>
+                                </ActionForm>
+                            </section>
+                            <BusinessSwitcher
+                                businesses=v.businesses.clone()
+                                current=v.current.as_ref().map(|c| c.tenant_id)
+                            />
+                            <AddBusinessForm />
+                            <ChangePasswordForm />
+                            <SessionsList />
+                        }
+                            .into_any()
                     }
-                    .into_any(),
                     Ok(None) => view! { <ErrorNotice error=crate::error::AppError::Unauthenticated /> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 }
@@ -55,9 +66,15 @@ fn ResendVerificationForm() -> impl IntoView {
     view! {
         <p class="badge warn">"Correo sin confirmar"</p>
         <ActionForm action>
-            <button type="submit" class="button secondary">"Reenviar el enlace de confirmación"</button>
+            <button type="submit" class="button secondary">
+                "Reenviar el enlace de confirmación"
+            </button>
         </ActionForm>
-        <Show when=move || sent.get()><p class="form-ok" role="status">"Te mandamos un enlace nuevo."</p></Show>
+        <Show when=move || sent.get()>
+            <p class="form-ok" role="status">
+                "Te mandamos un enlace nuevo."
+            </p>
+        </Show>
     }
 }
 
@@ -81,17 +98,21 @@ fn BusinessSwitcher(businesses: Vec<shared::tenancy::dto::BusinessChoice>, curre
                         let here = Some(b.tenant_id) == current;
                         view! {
                             <li>
-                                <strong>{b.name}</strong>" · "{b.role.label()}
+                                <strong>{b.name}</strong>
+                                " · "
+                                {b.role.label()}
                                 {if here {
                                     view! { <span class="badge ok">"Actual"</span> }.into_any()
                                 } else {
                                     view! {
                                         <ActionForm action attr:class="inline">
                                             <input type="hidden" name="tenant_id" value=b.tenant_id />
-                                            <button type="submit" class="button secondary small">"Cambiar a este"</button>
+                                            <button type="submit" class="button secondary small">
+                                                "Cambiar a este"
+                                            </button>
                                         </ActionForm>
                                     }
-                                    .into_any()
+                                        .into_any()
                                 }}
                             </li>
                         }
@@ -123,9 +144,18 @@ fn AddBusinessForm() -> impl IntoView {
                     <Field name="business_name" id="new-business-name" label="Nombre del negocio" required=true error />
                     <SelectField name="rubro" id="new-business-rubro" label="Rubro" options=rubros error />
                     <Field name="cuit" id="new-business-cuit" label="CUIT (opcional)" error />
-                    <SelectField name="iva_condition" id="new-business-iva" label="Condición frente al IVA" options=ivas selected="monotributo" error />
+                    <SelectField
+                        name="iva_condition"
+                        id="new-business-iva"
+                        label="Condición frente al IVA"
+                        options=ivas
+                        selected="monotributo"
+                        error
+                    />
                     <FormError error />
-                    <button type="submit" class="button" disabled=move || action.pending().get()>"Crear negocio"</button>
+                    <button type="submit" class="button" disabled=move || action.pending().get()>
+                        "Crear negocio"
+                    </button>
                 </ActionForm>
             </details>
         </section>
@@ -141,12 +171,33 @@ fn ChangePasswordForm() -> impl IntoView {
         <section class="card">
             <h2>"Cambiar contraseña"</h2>
             <ActionForm action>
-                <Field name="current_password" label="Contraseña actual" kind="password" autocomplete="current-password" required=true error />
-                <Field name="new_password" label="Contraseña nueva" kind="password" autocomplete="new-password" required=true help="Al menos 10 caracteres. Se cierran tus otras sesiones." error />
+                <Field
+                    name="current_password"
+                    label="Contraseña actual"
+                    kind="password"
+                    autocomplete="current-password"
+                    required=true
+                    error
+                />
+                <Field
+                    name="new_password"
+                    label="Contraseña nueva"
+                    kind="password"
+                    autocomplete="new-password"
+                    required=true
+                    help="Al menos 10 caracteres. Se cierran tus otras sesiones."
+                    error
+                />
                 <FormError error />
-                <button type="submit" class="button" disabled=move || action.pending().get()>"Cambiar contraseña"</button>
+                <button type="submit" class="button" disabled=move || action.pending().get()>
+                    "Cambiar contraseña"
+                </button>
             </ActionForm>
-            <Show when=move || done.get()><p class="form-ok" role="status" data-testid="password-changed">"Contraseña cambiada."</p></Show>
+            <Show when=move || done.get()>
+                <p class="form-ok" role="status" data-testid="password-changed">
+                    "Contraseña cambiada."
+                </p>
+            </Show>
         </section>
     }
 }
@@ -160,42 +211,68 @@ fn SessionsList() -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Mis sesiones"</h2>
-            <Suspense fallback=|| view! { <p>"Cargando…"</p> }>
+            <Suspense fallback=|| {
+                view! { <p>"Cargando…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     match sessions.await {
-                        Ok(list) => view! {
-                            <div class="table-wrap">
-                            <table class="table" data-testid="sessions">
-                                <thead><tr><th>"Navegador"</th><th>"Dirección"</th><th>"Inicio"</th><th>"Última actividad"</th><th></th></tr></thead>
-                                <tbody>
-                                    {list.into_iter().map(|s| view! {
-                                        <tr>
-                                            <td>{s.user_agent}</td>
-                                            <td>{s.ip}</td>
-                                            <td>{s.created_at}</td>
-                                            <td>{s.last_seen_at}</td>
-                                            <td>{if s.current {
-                                                view! { <span class="badge ok">"Esta sesión"</span> }.into_any()
-                                            } else {
-                                                view! {
-                                                    <ActionForm action=revoke attr:class="inline">
-                                                        <input type="hidden" name="session_id" value=s.id />
-                                                        <button type="submit" class="button secondary small">"Cerrar"</button>
-                                                    </ActionForm>
-                                                }.into_any()
-                                            }}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                            </div>
-                        }.into_any(),
+                        Ok(list) => {
+                            view! {
+                                <div class="table-wrap">
+                                    <table class="table" data-testid="sessions">
+                                        <thead>
+                                            <tr>
+                                                <th>"Navegador"</th>
+                                                <th>"Dirección"</th>
+                                                <th>"Inicio"</th>
+                                                <th>"Última actividad"</th>
+                                                <th></th>
+                                            </tr>
+                                        </thead>
+                                        <tbody>
+                                            {list
+                                                .into_iter()
+                                                .map(|s| {
+                                                    view! {
+                                                        <tr>
+                                                            <td>{s.user_agent}</td>
+                                                            <td>{s.ip}</td>
+                                                            <td>{s.created_at}</td>
+                                                            <td>{s.last_seen_at}</td>
+                                                            <td>
+                                                                {if s.current {
+                                                                    view! { <span class="badge ok">"Esta sesión"</span> }
+                                                                        .into_any()
+                                                                } else {
+                                                                    view! {
+                                                                        <ActionForm action=revoke attr:class="inline">
+                                                                            <input type="hidden" name="session_id" value=s.id />
+                                                                            <button type="submit" class="button secondary small">
+                                                                                "Cerrar"
+                                                                            </button>
+                                                                        </ActionForm>
+                                                                    }
+                                                                        .into_any()
+                                                                }}
+                                                            </td>
+                                                        </tr>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                            }
+                                .into_any()
+                        }
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                     }
                 })}
             </Suspense>
             <ActionForm action=revoke_others>
-                <button type="submit" class="button secondary">"Cerrar mis otras sesiones"</button>
+                <button type="submit" class="button secondary">
+                    "Cerrar mis otras sesiones"
+                </button>
             </ActionForm>
         </section>
     }

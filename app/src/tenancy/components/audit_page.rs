@@ -16,25 +16,50 @@ pub fn AuditPage() -> impl IntoView {
         <Title text="Auditoría" />
         <div class="page-header">
             <h1>"Auditoría"</h1>
-            <p>"Inicios de sesión, cambios de rol, invitaciones y cambios del negocio, del más nuevo al más viejo."</p>
+            <p>
+                "Inicios de sesión, cambios de rol, invitaciones y cambios del negocio, del más nuevo al más viejo."
+            </p>
         </div>
-        <Suspense fallback=|| view! { <p>"Cargando…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p>"Cargando…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match events.await {
                     Ok(list) if list.is_empty() => view! { <p>"Todavía no hay eventos."</p> }.into_any(),
-                    Ok(list) => view! {
-                        <div class="table-wrap">
-                            <table class="table" data-testid="audit">
-                                <thead><tr><th>"Cuándo"</th><th>"Quién"</th><th>"Qué"</th><th>"Detalle"</th><th>"Dirección"</th></tr></thead>
-                                <tbody>
-                                    {list.into_iter().map(|e| view! {
-                                        <tr><td>{e.at}</td><td>{e.actor}</td><td>{e.action}</td><td>{e.detail}</td><td>{e.ip}</td></tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
+                    Ok(list) => {
+                        view! {
+                            <div class="table-wrap">
+                                <table class="table" data-testid="audit">
+                                    <thead>
+                                        <tr>
+                                            <th>"Cuándo"</th>
+                                            <th>"Quién"</th>
+                                            <th>"Qué"</th>
+                                            <th>"Detalle"</th>
+                                            <th>"Dirección"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {list
+                                            .into_iter()
+                                            .map(|e| {
+                                                view! {
+                                                    <tr>
+                                                        <td>{e.at}</td>
+                                                        <td>{e.actor}</td>
+                                                        <td>{e.action}</td>
+                                                        <td>{e.detail}</td>
+                                                        <td>{e.ip}</td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }
+                            .into_any()
                     }
-                    .into_any(),
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 }
             })}

@@ -19,23 +19,27 @@ pub fn BusinessPage() -> impl IntoView {
     let business = Resource::new(move || (ctx.version.get(), saved.get()), |_| get_business());
     view! {
         <Title text="Mi negocio" />
-        <Suspense fallback=|| view! { <p>"Cargando…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p>"Cargando…"</p> }
+        }>
             {move || Suspend::new(async move {
                 let viewer = ctx.viewer.await.ok().flatten();
                 let can_edit = viewer.as_ref().is_some_and(|v| v.can(Permission::BusinessEdit));
                 match business.await {
-                    Ok(b) => view! {
-                        <div class="page-header">
-                            <h1 data-testid="business-name">{b.name.clone()}</h1>
-                            <p>{b.rubro.label()}" · /"{b.slug.clone()}" · creado el "{b.created_at.clone()}</p>
-                        </div>
-                        {if can_edit {
-                            view! { <BusinessForm business=b update /> }.into_any()
-                        } else {
-                            view! { <BusinessSummary business=b /> }.into_any()
-                        }}
+                    Ok(b) => {
+                        view! {
+                            <div class="page-header">
+                                <h1 data-testid="business-name">{b.name.clone()}</h1>
+                                <p>{b.rubro.label()}" · /"{b.slug.clone()}" · creado el "{b.created_at.clone()}</p>
+                            </div>
+                            {if can_edit {
+                                view! { <BusinessForm business=b update /> }.into_any()
+                            } else {
+                                view! { <BusinessSummary business=b /> }.into_any()
+                            }}
+                        }
+                            .into_any()
                     }
-                    .into_any(),
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 }
             })}
@@ -48,10 +52,14 @@ fn BusinessSummary(business: BusinessSettings) -> impl IntoView {
     view! {
         <section class="card">
             <dl class="facts">
-                <dt>"CUIT"</dt><dd>{if business.cuit.is_empty() { "—".to_owned() } else { business.cuit }}</dd>
-                <dt>"Condición frente al IVA"</dt><dd>{business.iva_condition.label()}</dd>
-                <dt>"Zona horaria"</dt><dd>{business.time_zone}</dd>
-                <dt>"Moneda"</dt><dd>{business.currency}</dd>
+                <dt>"CUIT"</dt>
+                <dd>{if business.cuit.is_empty() { "—".to_owned() } else { business.cuit }}</dd>
+                <dt>"Condición frente al IVA"</dt>
+                <dd>{business.iva_condition.label()}</dd>
+                <dt>"Zona horaria"</dt>
+                <dd>{business.time_zone}</dd>
+                <dt>"Moneda"</dt>
+                <dd>{business.currency}</dd>
             </dl>
         </section>
     }
@@ -69,12 +77,24 @@ fn BusinessForm(business: BusinessSettings, update: ServerAction<UpdateBusiness>
             <ActionForm action=update>
                 <Field name="name" label="Nombre" value=business.name required=true error />
                 <Field name="cuit" label="CUIT" value=business.cuit help="Opcional. Por ejemplo 20-12345678-6." error />
-                <SelectField name="iva_condition" label="Condición frente al IVA" options=ivas selected=business.iva_condition.code() error />
+                <SelectField
+                    name="iva_condition"
+                    label="Condición frente al IVA"
+                    options=ivas
+                    selected=business.iva_condition.code()
+                    error
+                />
                 <SelectField name="time_zone" label="Zona horaria" options=zones selected=business.time_zone error />
                 <p class="field-help">"Moneda: "{business.currency}</p>
                 <FormError error />
-                <button type="submit" class="button" disabled=move || update.pending().get()>"Guardar"</button>
-                <Show when=move || saved.get()><p class="form-ok" role="status" data-testid="business-saved">"Cambios guardados."</p></Show>
+                <button type="submit" class="button" disabled=move || update.pending().get()>
+                    "Guardar"
+                </button>
+                <Show when=move || saved.get()>
+                    <p class="form-ok" role="status" data-testid="business-saved">
+                        "Cambios guardados."
+                    </p>
+                </Show>
             </ActionForm>
         </section>
     }

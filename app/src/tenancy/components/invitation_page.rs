@@ -24,57 +24,106 @@ pub fn InvitationPage() -> impl IntoView {
     view! {
         <Title text="Invitación" />
         <section class="auth-card">
-            <Suspense fallback=|| view! { <p>"Cargando…"</p> }>
+            <Suspense fallback=|| {
+                view! { <p>"Cargando…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     let viewer = ctx.viewer.await.ok().flatten();
                     match preview.await {
                         Ok(p) => {
                             let head = view! {
-                                <h1>"Te invitaron a " <span data-testid="invitation-business">{p.business_name.clone()}</span></h1>
-                                <p>"Como " <strong>{p.role.label()}</strong> ", con el correo " <strong>{p.email.clone()}</strong> "."</p>
+                                <h1>
+                                    "Te invitaron a "
+                                    <span data-testid="invitation-business">{p.business_name.clone()}</span>
+                                </h1>
+                                <p>
+                                    "Como " <strong>{p.role.label()}</strong> ", con el correo "
+                                    <strong>{p.email.clone()}</strong> "."
+                                </p>
                             };
                             let body = match viewer {
-                                Some(v) if v.email == p.email => view! {
-                                    <ActionForm action=accept>
-                                        <input type="hidden" name="token" value=token.get_untracked() />
-                                        <TokenError error=accept_error />
-                                        <FormError error=accept_error />
-                                        <button type="submit" class="button">"Aceptar la invitación"</button>
-                                    </ActionForm>
-                                }.into_any(),
-                                Some(v) => view! {
-                                    <p class="form-error" role="alert">
-                                        "Ingresaste como " {v.email} ". Cerrá sesión e ingresá con " {p.email.clone()} " para aceptarla."
-                                    </p>
-                                }.into_any(),
+                                Some(v) if v.email == p.email => {
+                                    view! {
+                                        <ActionForm action=accept>
+                                            <input type="hidden" name="token" value=token.get_untracked() />
+                                            <TokenError error=accept_error />
+                                            <FormError error=accept_error />
+                                            <button type="submit" class="button">
+                                                "Aceptar la invitación"
+                                            </button>
+                                        </ActionForm>
+                                    }
+                                        .into_any()
+                                }
+                                Some(v) => {
+                                    view! {
+                                        <p class="form-error" role="alert">
+                                            "Ingresaste como "
+                                            {v.email}
+                                            ". Cerrá sesión e ingresá con "
+                                            {p.email.clone()}
+                                            " para aceptarla."
+                                        </p>
+                                    }
+                                        .into_any()
+                                }
                                 None if p.account_exists => {
                                     let next = format!("/invitacion?token={}", token.get_untracked());
                                     let href = crate::components::login_href(&next);
                                     view! {
                                         <p>"Ya tenés cuenta en Mostrador: ingresá para aceptarla."</p>
-                                        <a class="button" href=href>"Ingresar"</a>
-                                    }.into_any()
+                                        <a class="button" href=href>
+                                            "Ingresar"
+                                        </a>
+                                    }
+                                        .into_any()
                                 }
-                                None => view! {
-                                    <p>"Creá tu cuenta para sumarte:"</p>
-                                    <ActionForm action=sign_up>
-                                        <input type="hidden" name="token" value=token.get_untracked() />
-                                        <Field name="display_name" label="Tu nombre" autocomplete="name" required=true error=sign_up_error />
-                                        <Field name="password" label="Contraseña" kind="password" autocomplete="new-password" required=true help="Al menos 10 caracteres." error=sign_up_error />
-                                        <TokenError error=sign_up_error />
-                                        <FormError error=sign_up_error />
-                                        <button type="submit" class="button">"Crear cuenta y unirme"</button>
-                                    </ActionForm>
-                                }.into_any(),
+                                None => {
+                                    view! {
+                                        <p>"Creá tu cuenta para sumarte:"</p>
+                                        <ActionForm action=sign_up>
+                                            <input type="hidden" name="token" value=token.get_untracked() />
+                                            <Field
+                                                name="display_name"
+                                                label="Tu nombre"
+                                                autocomplete="name"
+                                                required=true
+                                                error=sign_up_error
+                                            />
+                                            <Field
+                                                name="password"
+                                                label="Contraseña"
+                                                kind="password"
+                                                autocomplete="new-password"
+                                                required=true
+                                                help="Al menos 10 caracteres."
+                                                error=sign_up_error
+                                            />
+                                            <TokenError error=sign_up_error />
+                                            <FormError error=sign_up_error />
+                                            <button type="submit" class="button">
+                                                "Crear cuenta y unirme"
+                                            </button>
+                                        </ActionForm>
+                                    }
+                                        .into_any()
+                                }
                             };
-                            view! { {head} {body} }.into_any()
+                            view! {
+                                {head}
+                                {body}
+                            }
+                                .into_any()
                         }
-                        Err(e) => view! {
-                            <h1>"Invitación"</h1>
-                            <p class="form-error" role="alert" data-testid="error-token">
-                                {e.field_reason("token").unwrap_or_else(|| e.to_string())}
-                            </p>
-                        }.into_any(),
+                        Err(e) => {
+                            view! {
+                                <h1>"Invitación"</h1>
+                                <p class="form-error" role="alert" data-testid="error-token">
+                                    {e.field_reason("token").unwrap_or_else(|| e.to_string())}
+                                </p>
+                            }
+                                .into_any()
+                        }
                     }
                 })}
             </Suspense>

@@ -20,12 +20,30 @@ pub fn LoginPage() -> impl IntoView {
             <h1>"Ingresar"</h1>
             <ActionForm action>
                 <input type="hidden" name="next" value=next />
-                <Field name="email" label="Correo electrónico" kind="email" autocomplete="username" required=true error />
-                <Field name="password" label="Contraseña" kind="password" autocomplete="current-password" required=true error />
+                <Field
+                    name="email"
+                    label="Correo electrónico"
+                    kind="email"
+                    autocomplete="username"
+                    required=true
+                    error
+                />
+                <Field
+                    name="password"
+                    label="Contraseña"
+                    kind="password"
+                    autocomplete="current-password"
+                    required=true
+                    error
+                />
                 <FormError error />
-                <button type="submit" class="button" disabled=move || action.pending().get()>"Ingresar"</button>
+                <button type="submit" class="button" disabled=move || action.pending().get()>
+                    "Ingresar"
+                </button>
             </ActionForm>
-            <p><a href="/recuperar-contrasena">"¿Olvidaste tu contraseña?"</a></p>
+            <p>
+                <a href="/recuperar-contrasena">"¿Olvidaste tu contraseña?"</a>
+            </p>
             <p>"¿Todavía no usás Mostrador? " <a href="/registro">"Creá la cuenta de tu negocio"</a></p>
         </section>
     }

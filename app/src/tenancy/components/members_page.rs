@@ -30,18 +30,25 @@ pub fn MembersPage() -> impl IntoView {
             <h1>"Miembros del negocio"</h1>
             <p>"Quiénes trabajan en el negocio, con qué rol, y quiénes atienden turnos."</p>
         </div>
-        <Suspense fallback=|| view! { <p>"Cargando…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p>"Cargando…"</p> }
+        }>
             {move || Suspend::new(async move {
                 let viewer = ctx.viewer.await.ok().flatten();
                 let my_role = viewer.as_ref().and_then(|v| v.current.as_ref().map(|c| c.role));
                 let can_manage = viewer.as_ref().is_some_and(|v| v.can(Permission::MembersManage));
                 match members.await {
-                    Ok(list) => view! {
-                        <div class="member-list" data-testid="members">
-                            {list.into_iter().map(|m| view! { <MemberCard member=m my_role can_manage changed /> }).collect_view()}
-                        </div>
+                    Ok(list) => {
+                        view! {
+                            <div class="member-list" data-testid="members">
+                                {list
+                                    .into_iter()
+                                    .map(|m| view! { <MemberCard member=m my_role can_manage changed /> })
+                                    .collect_view()}
+                            </div>
+                        }
+                            .into_any()
                     }
-                    .into_any(),
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 }
             })}
@@ -90,14 +97,23 @@ fn MemberCard(member: Member, my_role: Option<Role>, can_manage: bool, changed: 
         <div class="member-head">
             <strong>{member.display_name.clone()}</strong>
             {member.is_me.then(|| view! { <span class="badge">"Vos"</span> })}
-            <span class="badge role" data-testid="member-role">{member.role.label()}</span>
+            <span class="badge role" data-testid="member-role">
+                {member.role.label()}
+            </span>
             {member.is_professional.then(|| view! { <span class="badge ok">"Atiende turnos"</span> })}
         </div>
-        <p class="member-meta">{member.email.clone()}" · desde el "{member.joined_at.clone()}
-            {(!member.phone.is_empty()).then(|| format!(" · {}", member.phone))}</p>
+        <p class="member-meta">
+            {member.email.clone()}" · desde el "{member.joined_at.clone()}
+            {(!member.phone.is_empty()).then(|| format!(" · {}", member.phone))}
+        </p>
     };
     if !editable {
-        return view! { <article class="card member" data-testid="member" data-email=member.email.clone()>{header}</article> }.into_any();
+        return view! {
+            <article class="card member" data-testid="member" data-email=member.email.clone()>
+                {header}
+            </article>
+        }
+        .into_any();
     }
     let options = role_options(my_role, Some(member.role));
     let member_id = member.id;
@@ -110,21 +126,35 @@ fn MemberCard(member: Member, my_role: Option<Role>, can_manage: bool, changed: 
                 <ActionForm action=update>
                     <input type="hidden" name="member_id" value=member.id />
                     <SelectField name="role" id=id("role") label="Rol" options selected=member.role.code() error />
-                    <Field name="display_name" id=id("name") label="Nombre" value=member.display_name.clone() required=true error />
+                    <Field
+                        name="display_name"
+                        id=id("name")
+                        label="Nombre"
+                        value=member.display_name.clone()
+                        required=true
+                        error
+                    />
                     <Field name="phone" id=id("phone") label="Teléfono" kind="tel" value=member.phone.clone() error />
                     <label class="check">
                         <input type="checkbox" name="is_professional" value="on" checked=member.is_professional />
                         " Atiende turnos (profesional con agenda)"
                     </label>
                     <FormError error />
-                    <button type="submit" class="button">"Guardar"</button>
+                    <button type="submit" class="button">
+                        "Guardar"
+                    </button>
                 </ActionForm>
-                {(!member.is_me).then(|| view! {
-                    <ActionForm action=remove attr:class="inline">
-                        <input type="hidden" name="member_id" value=member.id />
-                        <button type="submit" class="button danger small">"Quitar del negocio"</button>
-                    </ActionForm>
-                })}
+                {(!member.is_me)
+                    .then(|| {
+                        view! {
+                            <ActionForm action=remove attr:class="inline">
+                                <input type="hidden" name="member_id" value=member.id />
+                                <button type="submit" class="button danger small">
+                                    "Quitar del negocio"
+                                </button>
+                            </ActionForm>
+                        }
+                    })}
             </details>
         </article>
     }
@@ -141,10 +171,23 @@ fn InviteForm(invite: ServerAction<InviteMember>, my_role: Option<Role>) -> impl
             <h2>"Invitar a alguien"</h2>
             <ActionForm action=invite>
                 <Field name="email" id="invite-email" label="Correo electrónico" kind="email" required=true error />
-                <SelectField name="role" id="invite-role" label="Rol de la persona invitada" options selected="cashier" error />
+                <SelectField
+                    name="role"
+                    id="invite-role"
+                    label="Rol de la persona invitada"
+                    options
+                    selected="cashier"
+                    error
+                />
                 <FormError error />
-                <button type="submit" class="button" disabled=move || invite.pending().get()>"Enviar invitación"</button>
-                <Show when=move || sent.get()><p class="form-ok" role="status" data-testid="invitation-sent">"Invitación enviada."</p></Show>
+                <button type="submit" class="button" disabled=move || invite.pending().get()>
+                    "Enviar invitación"
+                </button>
+                <Show when=move || sent.get()>
+                    <p class="form-ok" role="status" data-testid="invitation-sent">
+                        "Invitación enviada."
+                    </p>
+                </Show>
             </ActionForm>
         </section>
     }
@@ -165,22 +208,40 @@ fn InvitationList(
                 {move || Suspend::new(async move {
                     match invitations.await {
                         Ok(list) if list.is_empty() => view! { <p>"No hay invitaciones pendientes."</p> }.into_any(),
-                        Ok(list) => view! {
-                            <ul class="plain-list" data-testid="invitations">
-                                {list.into_iter().map(|i| view! {
-                                    <li data-testid="invitation">
-                                        <strong>{i.email}</strong>" · "{i.role.label()}" · invitó "{i.invited_by}" · vence "{i.expires_at}
-                                        {can_manage.then(|| view! {
-                                            <ActionForm action=revoke attr:class="inline">
-                                                <input type="hidden" name="invitation_id" value=i.id />
-                                                <button type="submit" class="button secondary small">"Anular"</button>
-                                            </ActionForm>
-                                        })}
-                                    </li>
-                                }).collect_view()}
-                            </ul>
+                        Ok(list) => {
+                            view! {
+                                <ul class="plain-list" data-testid="invitations">
+                                    {list
+                                        .into_iter()
+                                        .map(|i| {
+                                            view! {
+                                                <li data-testid="invitation">
+                                                    <strong>{i.email}</strong>
+                                                    " · "
+                                                    {i.role.label()}
+                                                    " · invitó "
+                                                    {i.invited_by}
+                                                    " · vence "
+                                                    {i.expires_at}
+                                                    {can_manage
+                                                        .then(|| {
+                                                            view! {
+                                                                <ActionForm action=revoke attr:class="inline">
+                                                                    <input type="hidden" name="invitation_id" value=i.id />
+                                                                    <button type="submit" class="button secondary small">
+                                                                        "Anular"
+                                                                    </button>
+                                                                </ActionForm>
+                                                            }
+                                                        })}
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            }
+                                .into_any()
                         }
-                        .into_any(),
                         Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                     }
                 })}

@@ -18,47 +18,78 @@ pub fn OperatorPage() -> impl IntoView {
         <Title text="Negocios" />
         <div class="page-header">
             <h1>"Negocios de la plataforma"</h1>
-            <p><a href="/sistema">"Estado del sistema"</a></p>
+            <p>
+                <a href="/sistema">"Estado del sistema"</a>
+            </p>
         </div>
         <FormError error />
-        <Suspense fallback=|| view! { <p>"Cargando…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p>"Cargando…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match list.await {
-                    Ok(rows) => view! {
-                        <div class="table-wrap">
-                            <table class="table" data-testid="businesses">
-                                <thead><tr><th>"Negocio"</th><th>"Rubro"</th><th>"Miembros"</th><th>"Alta"</th><th>"Última actividad"</th><th>"Estado"</th><th></th></tr></thead>
-                                <tbody>
-                                    {rows.into_iter().map(|b| {
-                                        let slug = b.slug.clone();
-                                        view! {
-                                        <tr data-testid="business-row" data-slug=slug>
-                                            <td><strong>{b.name}</strong><br /><small>"/"{b.slug}</small></td>
-                                            <td>{b.rubro.label()}</td>
-                                            <td>{b.members}</td>
-                                            <td>{b.created_at}</td>
-                                            <td>{b.last_activity_at}</td>
-                                            <td>{if b.suspended {
-                                                view! { <span class="badge bad">"Suspendido"</span> }.into_any()
-                                            } else {
-                                                view! { <span class="badge ok">"Activo"</span> }.into_any()
-                                            }}</td>
-                                            <td>
-                                                <ActionForm action=toggle attr:class="inline">
-                                                    <input type="hidden" name="tenant_id" value=b.id />
-                                                    <input type="hidden" name="suspended" value=(!b.suspended).to_string() />
-                                                    <button type="submit" class="button secondary small">
-                                                        {if b.suspended { "Reactivar" } else { "Suspender" }}
-                                                    </button>
-                                                </ActionForm>
-                                            </td>
+                    Ok(rows) => {
+                        view! {
+                            <div class="table-wrap">
+                                <table class="table" data-testid="businesses">
+                                    <thead>
+                                        <tr>
+                                            <th>"Negocio"</th>
+                                            <th>"Rubro"</th>
+                                            <th>"Miembros"</th>
+                                            <th>"Alta"</th>
+                                            <th>"Última actividad"</th>
+                                            <th>"Estado"</th>
+                                            <th></th>
                                         </tr>
-                                    }}).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
+                                    </thead>
+                                    <tbody>
+                                        {rows
+                                            .into_iter()
+                                            .map(|b| {
+                                                let slug = b.slug.clone();
+                                                view! {
+                                                    <tr data-testid="business-row" data-slug=slug>
+                                                        <td>
+                                                            <strong>{b.name}</strong>
+                                                            <br />
+                                                            <small>"/"{b.slug}</small>
+                                                        </td>
+                                                        <td>{b.rubro.label()}</td>
+                                                        <td>{b.members}</td>
+                                                        <td>{b.created_at}</td>
+                                                        <td>{b.last_activity_at}</td>
+                                                        <td>
+                                                            {if b.suspended {
+                                                                view! { <span class="badge bad">"Suspendido"</span> }
+                                                                    .into_any()
+                                                            } else {
+                                                                view! { <span class="badge ok">"Activo"</span> }.into_any()
+                                                            }}
+                                                        </td>
+                                                        <td>
+                                                            <ActionForm action=toggle attr:class="inline">
+                                                                <input type="hidden" name="tenant_id" value=b.id />
+                                                                <input
+                                                                    type="hidden"
+                                                                    name="suspended"
+                                                                    value=(!b.suspended).to_string()
+                                                                />
+                                                                <button type="submit" class="button secondary small">
+                                                                    {if b.suspended { "Reactivar" } else { "Suspender" }}
+                                                                </button>
+                                                            </ActionForm>
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }
+                            .into_any()
                     }
-                    .into_any(),
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 }
             })}

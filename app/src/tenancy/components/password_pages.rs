@@ -20,16 +20,27 @@ pub fn ForgotPasswordPage() -> impl IntoView {
             <h1>"Recuperar contraseña"</h1>
             <p>"Te mandamos un enlace para elegir una contraseña nueva."</p>
             <ActionForm action>
-                <Field name="email" label="Correo electrónico" kind="email" autocomplete="username" required=true error />
+                <Field
+                    name="email"
+                    label="Correo electrónico"
+                    kind="email"
+                    autocomplete="username"
+                    required=true
+                    error
+                />
                 <FormError error />
-                <button type="submit" class="button" disabled=move || action.pending().get()>"Enviar enlace"</button>
+                <button type="submit" class="button" disabled=move || action.pending().get()>
+                    "Enviar enlace"
+                </button>
             </ActionForm>
             <Show when=move || done.get()>
                 <p class="form-ok" role="status" data-testid="reset-sent">
                     "Si hay una cuenta con ese correo, te llegará un enlace en unos minutos. Vale por 1 hora."
                 </p>
             </Show>
-            <p><a href="/ingresar">"Volver a ingresar"</a></p>
+            <p>
+                <a href="/ingresar">"Volver a ingresar"</a>
+            </p>
         </section>
     }
 }
@@ -58,7 +69,9 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 />
                 <TokenError error />
                 <FormError error />
-                <button type="submit" class="button" disabled=move || action.pending().get()>"Guardar contraseña"</button>
+                <button type="submit" class="button" disabled=move || action.pending().get()>
+                    "Guardar contraseña"
+                </button>
             </ActionForm>
         </section>
     }
@@ -78,17 +91,25 @@ pub fn VerifyEmailPage() -> impl IntoView {
             <h1>"Confirmá tu correo"</h1>
             <Show
                 when=move || done.get()
-                fallback=move || view! {
-                    <ActionForm action>
-                        <input type="hidden" name="token" value=token />
-                        <TokenError error />
-                        <FormError error />
-                        <button type="submit" class="button">"Confirmar mi correo"</button>
-                    </ActionForm>
+                fallback=move || {
+                    view! {
+                        <ActionForm action>
+                            <input type="hidden" name="token" value=token />
+                            <TokenError error />
+                            <FormError error />
+                            <button type="submit" class="button">
+                                "Confirmar mi correo"
+                            </button>
+                        </ActionForm>
+                    }
                 }
             >
-                <p class="form-ok" role="status" data-testid="email-verified">"¡Listo! Tu correo quedó confirmado."</p>
-                <a class="button" href="/">"Ir al inicio"</a>
+                <p class="form-ok" role="status" data-testid="email-verified">
+                    "¡Listo! Tu correo quedó confirmado."
+                </p>
+                <a class="button" href="/">
+                    "Ir al inicio"
+                </a>
             </Show>
         </section>
     }
@@ -99,7 +120,11 @@ pub fn VerifyEmailPage() -> impl IntoView {
 pub fn TokenError(#[prop(into)] error: Signal<Option<crate::error::AppError>>) -> impl IntoView {
     move || {
         error.get().and_then(|e| e.field_reason("token")).map(|r| {
-            view! { <p class="field-error" role="alert" data-testid="error-token">{r}</p> }
+            view! {
+                <p class="field-error" role="alert" data-testid="error-token">
+                    {r}
+                </p>
+            }
         })
     }
 }

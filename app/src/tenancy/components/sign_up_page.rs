@@ -21,12 +21,21 @@ pub fn SignUpPage() -> impl IntoView {
         <Title text="Crear cuenta" />
         <section class="auth-card wide">
             <h1>"Creá la cuenta de tu negocio"</h1>
-            <p class="lead">"Sensores, ventas, clientes y turnos en un solo lugar. Tu cuenta queda como dueña del negocio."</p>
+            <p class="lead">
+                "Sensores, ventas, clientes y turnos en un solo lugar. Tu cuenta queda como dueña del negocio."
+            </p>
             <ActionForm action>
                 <fieldset>
                     <legend>"Vos"</legend>
                     <Field name="display_name" label="Tu nombre" autocomplete="name" required=true error />
-                    <Field name="email" label="Correo electrónico" kind="email" autocomplete="email" required=true error />
+                    <Field
+                        name="email"
+                        label="Correo electrónico"
+                        kind="email"
+                        autocomplete="email"
+                        required=true
+                        error
+                    />
                     <Field
                         name="password"
                         label="Contraseña"
@@ -39,13 +48,27 @@ pub fn SignUpPage() -> impl IntoView {
                 </fieldset>
                 <fieldset>
                     <legend>"Tu negocio"</legend>
-                    <Field name="business_name" label="Nombre del negocio" autocomplete="organization" required=true error />
+                    <Field
+                        name="business_name"
+                        label="Nombre del negocio"
+                        autocomplete="organization"
+                        required=true
+                        error
+                    />
                     <SelectField name="rubro" label="Rubro" options=rubros error />
                     <Field name="cuit" label="CUIT (opcional)" help="Por ejemplo 20-12345678-6." error />
-                    <SelectField name="iva_condition" label="Condición frente al IVA" options=ivas selected="monotributo" error />
+                    <SelectField
+                        name="iva_condition"
+                        label="Condición frente al IVA"
+                        options=ivas
+                        selected="monotributo"
+                        error
+                    />
                 </fieldset>
                 <FormError error />
-                <button type="submit" class="button" disabled=move || action.pending().get()>"Crear cuenta"</button>
+                <button type="submit" class="button" disabled=move || action.pending().get()>
+                    "Crear cuenta"
+                </button>
             </ActionForm>
             <p>"¿Ya tenés cuenta? " <a href="/ingresar">"Ingresá"</a></p>
         </section>
@@ -63,8 +86,12 @@ pub fn SignUpSentPage() -> impl IntoView {
             <p role="status" data-testid="sign-up-sent">
                 "Te mandamos un correo con un enlace para terminar de crear la cuenta. Abrilo desde este u otro dispositivo: vale 3 días."
             </p>
-            <p>"¿No llegó? Mirá en el spam o en «Promociones». Si ese correo ya tenía una cuenta, te contamos en el mensaje cómo entrar."</p>
-            <p><a href="/ingresar">"Ir a ingresar"</a></p>
+            <p>
+                "¿No llegó? Mirá en el spam o en «Promociones». Si ese correo ya tenía una cuenta, te contamos en el mensaje cómo entrar."
+            </p>
+            <p>
+                <a href="/ingresar">"Ir a ingresar"</a>
+            </p>
         </section>
     }
 }
@@ -80,7 +107,9 @@ pub fn ConfirmSignUpPage() -> impl IntoView {
         <Title text="Activar la cuenta" />
         <section class="auth-card">
             <h1>"Activá tu cuenta"</h1>
-            <p class="lead">"Un paso más: escribí la contraseña que elegiste; al activarla creamos tu negocio y entrás."</p>
+            <p class="lead">
+                "Un paso más: escribí la contraseña que elegiste; al activarla creamos tu negocio y entrás."
+            </p>
             <ActionForm action>
                 <input type="hidden" name="token" value=token />
                 <Field
@@ -94,7 +123,9 @@ pub fn ConfirmSignUpPage() -> impl IntoView {
                 />
                 <TokenError error />
                 <FormError error />
-                <button type="submit" class="button" disabled=move || action.pending().get()>"Activar mi cuenta"</button>
+                <button type="submit" class="button" disabled=move || action.pending().get()>
+                    "Activar mi cuenta"
+                </button>
             </ActionForm>
         </section>
     }

@@ -43,31 +43,53 @@ pub fn UserMenu() -> impl IntoView {
                 let viewer = ctx.viewer.await.ok().flatten();
                 let links = nav_for(viewer.as_ref())
                     .into_iter()
-                    .map(|(href, label)| view! { <A href=href exact=true>{label}</A> })
+                    .map(|(href, label)| {
+                        view! {
+                            <A href=href exact=true>
+                                {label}
+                            </A>
+                        }
+                    })
                     .collect_view();
                 let account = match viewer {
-                    Some(v) => view! {
-                        <div class="account" data-testid="account-menu">
-                            {v.current.as_ref().map(|c| view! {
-                                <span class="current-business" data-testid="current-business">{c.name.clone()}</span>
-                                {c.suspended.then(|| view! { <span class="badge bad">"Suspendido"</span> })}
-                            })}
-                            <A href="/cuenta">{v.display_name.clone()}</A>
-                            <ActionForm action=log_out attr:class="inline">
-                                <button type="submit" class="linklike" data-testid="log-out">"Salir"</button>
-                            </ActionForm>
-                        </div>
+                    Some(v) => {
+                        view! {
+                            <div class="account" data-testid="account-menu">
+                                {v
+                                    .current
+                                    .as_ref()
+                                    .map(|c| {
+                                        view! {
+                                            <span class="current-business" data-testid="current-business">
+                                                {c.name.clone()}
+                                            </span>
+                                            {c.suspended.then(|| view! { <span class="badge bad">"Suspendido"</span> })}
+                                        }
+                                    })}
+                                <A href="/cuenta">{v.display_name.clone()}</A>
+                                <ActionForm action=log_out attr:class="inline">
+                                    <button type="submit" class="linklike" data-testid="log-out">
+                                        "Salir"
+                                    </button>
+                                </ActionForm>
+                            </div>
+                        }
+                            .into_any()
                     }
-                    .into_any(),
-                    None => view! {
-                        <div class="account">
-                            <A href="/ingresar">"Ingresar"</A>
-                            <A href="/registro">"Crear cuenta"</A>
-                        </div>
+                    None => {
+                        view! {
+                            <div class="account">
+                                <A href="/ingresar">"Ingresar"</A>
+                                <A href="/registro">"Crear cuenta"</A>
+                            </div>
+                        }
+                            .into_any()
                     }
-                    .into_any(),
                 };
-                view! { {links} {account} }
+                view! {
+                    {links}
+                    {account}
+                }
             })}
         </Transition>
     }
