@@ -39,81 +39,71 @@ pub fn Chart(
                 data-testid=testid
                 data-points=points.to_string()
             >
-                {x_ticks
+                {x_axis(x_ticks)}
+                {plot(drawing)}
+            </svg>
+        </figure>
+    }
+}
+
+/// The time labels under the plot, with their ticks.
+fn x_axis(x_ticks: Vec<(f64, String)>) -> impl IntoView {
+    x_ticks
+        .into_iter()
+        .map(|(x, text)| {
+            let anchor = if x < 30.0 {
+                "start"
+            } else if x > WIDTH - 30.0 {
+                "end"
+            } else {
+                "middle"
+            };
+            view! {
+                <line class="chart-tick" x1=fmt(x) x2=fmt(x) y1=fmt(HEIGHT - BOTTOM) y2=fmt(HEIGHT - BOTTOM + 4.0) />
+                <text class="chart-label" x=fmt(x) y=fmt(HEIGHT - 6.0) text-anchor=anchor>
+                    {text}
+                </text>
+            }
+        })
+        .collect_view()
+}
+
+/// The value gridlines, the min–max bands, the average lines and lone points; a note when the
+/// range has no data.
+fn plot(drawing: Option<geometry::Drawing>) -> impl IntoView {
+    match drawing {
+        Some(d) => {
+            view! {
+                {d
+                    .grid
                     .into_iter()
-                    .map(|(x, text)| {
-                        let anchor = if x < 30.0 { "start" } else if x > WIDTH - 30.0 { "end" } else { "middle" };
+                    .map(|(y, text)| {
+                        let text_y = if y < TOP + 12.0 { y + 12.0 } else { y - 3.0 };
+                        // Over its line, or under it when the line is the top edge.
                         view! {
-                            <line
-                                class="chart-tick"
-                                x1=fmt(x)
-                                x2=fmt(x)
-                                y1=fmt(HEIGHT - BOTTOM)
-                                y2=fmt(HEIGHT - BOTTOM + 4.0)
-                            />
-                            <text class="chart-label" x=fmt(x) y=fmt(HEIGHT - 6.0) text-anchor=anchor>
+                            <line class="chart-gridline" x1=fmt(LEFT) x2=fmt(WIDTH - RIGHT) y1=fmt(y) y2=fmt(y) />
+                            <text class="chart-label" x=fmt(LEFT + 2.0) y=fmt(text_y)>
                                 {text}
                             </text>
                         }
                     })
                     .collect_view()}
-                {match drawing {
-                    Some(d) => {
-                        view! {
-                            {d
-                                .grid
-                                .into_iter()
-                                .map(|(y, text)| {
-                                    let text_y = if y < TOP + 12.0 { y + 12.0 } else { y - 3.0 };
-                                    // Over its line, or under it when the line is the top edge.
-                                    view! {
-                                        <line
-                                            class="chart-gridline"
-                                            x1=fmt(LEFT)
-                                            x2=fmt(WIDTH - RIGHT)
-                                            y1=fmt(y)
-                                            y2=fmt(y)
-                                        />
-                                        <text class="chart-label" x=fmt(LEFT + 2.0) y=fmt(text_y)>
-                                            {text}
-                                        </text>
-                                    }
-                                })
-                                .collect_view()}
-                            {d
-                                .bands
-                                .into_iter()
-                                .map(|p| view! { <polygon class="chart-band" points=p /> })
-                                .collect_view()}
-                            {d
-                                .lines
-                                .into_iter()
-                                .map(|p| view! { <polyline class="chart-line" points=p /> })
-                                .collect_view()}
-                            {d
-                                .dots
-                                .into_iter()
-                                .map(|(x, y)| view! { <circle class="chart-dot" cx=fmt(x) cy=fmt(y) r="3" /> })
-                                .collect_view()}
-                        }
-                            .into_any()
-                    }
-                    None => {
-                        view! {
-                            <text
-                                class="chart-empty"
-                                x=fmt(WIDTH / 2.0)
-                                y=fmt((HEIGHT - BOTTOM) / 2.0)
-                                text-anchor="middle"
-                            >
-                                "Sin datos en este rango"
-                            </text>
-                        }
-                            .into_any()
-                    }
-                }}
-            </svg>
-        </figure>
+                {d.bands.into_iter().map(|p| view! { <polygon class="chart-band" points=p /> }).collect_view()}
+                {d.lines.into_iter().map(|p| view! { <polyline class="chart-line" points=p /> }).collect_view()}
+                {d
+                    .dots
+                    .into_iter()
+                    .map(|(x, y)| view! { <circle class="chart-dot" cx=fmt(x) cy=fmt(y) r="3" /> })
+                    .collect_view()}
+            }
+            .into_any()
+        }
+        None => view! {
+            <text class="chart-empty" x=fmt(WIDTH / 2.0) y=fmt((HEIGHT - BOTTOM) / 2.0) text-anchor="middle">
+                "Sin datos en este rango"
+            </text>
+        }
+        .into_any(),
     }
 }
 

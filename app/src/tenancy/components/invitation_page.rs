@@ -19,8 +19,6 @@ pub fn InvitationPage() -> impl IntoView {
     let preview = Resource::new(move || token.get(), preview_invitation);
     let accept = ServerAction::<AcceptInvitation>::new();
     let sign_up = ServerAction::<SignUpInvited>::new();
-    let accept_error = action_error(accept);
-    let sign_up_error = action_error(sign_up);
     view! {
         <Title text="Invitación" />
         <section class="auth-card">
@@ -43,17 +41,7 @@ pub fn InvitationPage() -> impl IntoView {
                             };
                             let body = match viewer {
                                 Some(v) if v.email == p.email => {
-                                    view! {
-                                        <ActionForm action=accept>
-                                            <input type="hidden" name="token" value=token.get_untracked() />
-                                            <TokenError error=accept_error />
-                                            <FormError error=accept_error />
-                                            <button type="submit" class="button">
-                                                "Aceptar la invitación"
-                                            </button>
-                                        </ActionForm>
-                                    }
-                                        .into_any()
+                                    view! { <AcceptForm action=accept token=token.get_untracked() /> }.into_any()
                                 }
                                 Some(v) => {
                                     view! {
@@ -79,34 +67,7 @@ pub fn InvitationPage() -> impl IntoView {
                                         .into_any()
                                 }
                                 None => {
-                                    view! {
-                                        <p>"Creá tu cuenta para sumarte:"</p>
-                                        <ActionForm action=sign_up>
-                                            <input type="hidden" name="token" value=token.get_untracked() />
-                                            <Field
-                                                name="display_name"
-                                                label="Tu nombre"
-                                                autocomplete="name"
-                                                required=true
-                                                error=sign_up_error
-                                            />
-                                            <Field
-                                                name="password"
-                                                label="Contraseña"
-                                                kind="password"
-                                                autocomplete="new-password"
-                                                required=true
-                                                help="Al menos 10 caracteres."
-                                                error=sign_up_error
-                                            />
-                                            <TokenError error=sign_up_error />
-                                            <FormError error=sign_up_error />
-                                            <button type="submit" class="button">
-                                                "Crear cuenta y unirme"
-                                            </button>
-                                        </ActionForm>
-                                    }
-                                        .into_any()
+                                    view! { <InvitedSignUp action=sign_up token=token.get_untracked() /> }.into_any()
                                 }
                             };
                             view! {
@@ -128,5 +89,58 @@ pub fn InvitationPage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// Creating an account from the invitation (the link proves the address).
+#[component]
+fn InvitedSignUp(
+    /// The form's action.
+    action: ServerAction<SignUpInvited>,
+    /// The invitation link's token.
+    token: String,
+) -> impl IntoView {
+    let error = action_error(action);
+    view! {
+        <p>"Creá tu cuenta para sumarte:"</p>
+        <ActionForm action=action>
+            <input type="hidden" name="token" value=token />
+            <Field name="display_name" label="Tu nombre" autocomplete="name" required=true error=error />
+            <Field
+                name="password"
+                label="Contraseña"
+                kind="password"
+                autocomplete="new-password"
+                required=true
+                help="Al menos 10 caracteres."
+                error=error
+            />
+            <TokenError error=error />
+            <FormError error=error />
+            <button type="submit" class="button">
+                "Crear cuenta y unirme"
+            </button>
+        </ActionForm>
+    }
+}
+
+/// Accepting as the signed-in account, which has the invited address.
+#[component]
+fn AcceptForm(
+    /// The form's action.
+    action: ServerAction<AcceptInvitation>,
+    /// The invitation link's token.
+    token: String,
+) -> impl IntoView {
+    let error = action_error(action);
+    view! {
+        <ActionForm action=action>
+            <input type="hidden" name="token" value=token />
+            <TokenError error=error />
+            <FormError error=error />
+            <button type="submit" class="button">
+                "Aceptar la invitación"
+            </button>
+        </ActionForm>
     }
 }

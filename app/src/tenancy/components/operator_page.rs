@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use shared::tenancy::dto::OperatorBusiness;
+
 use crate::components::{ErrorNotice, FormError, action_error, successes};
 use crate::tenancy::api::operator::{SetBusinessSuspended, list_businesses};
 
@@ -47,41 +49,7 @@ pub fn OperatorPage() -> impl IntoView {
                                         {rows
                                             .into_iter()
                                             .map(|b| {
-                                                let slug = b.slug.clone();
-                                                view! {
-                                                    <tr data-testid="business-row" data-slug=slug>
-                                                        <td>
-                                                            <strong>{b.name}</strong>
-                                                            <br />
-                                                            <small>"/"{b.slug}</small>
-                                                        </td>
-                                                        <td>{b.rubro.label()}</td>
-                                                        <td>{b.members}</td>
-                                                        <td>{b.created_at}</td>
-                                                        <td>{b.last_activity_at}</td>
-                                                        <td>
-                                                            {if b.suspended {
-                                                                view! { <span class="badge bad">"Suspendido"</span> }
-                                                                    .into_any()
-                                                            } else {
-                                                                view! { <span class="badge ok">"Activo"</span> }.into_any()
-                                                            }}
-                                                        </td>
-                                                        <td>
-                                                            <ActionForm action=toggle attr:class="inline">
-                                                                <input type="hidden" name="tenant_id" value=b.id />
-                                                                <input
-                                                                    type="hidden"
-                                                                    name="suspended"
-                                                                    value=(!b.suspended).to_string()
-                                                                />
-                                                                <button type="submit" class="button secondary small">
-                                                                    {if b.suspended { "Reactivar" } else { "Suspender" }}
-                                                                </button>
-                                                            </ActionForm>
-                                                        </td>
-                                                    </tr>
-                                                }
+                                                view! { <BusinessRow business=b toggle /> }
                                             })
                                             .collect_view()}
                                     </tbody>
@@ -94,5 +62,46 @@ pub fn OperatorPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// One business of the list, with its suspend or reinstate button.
+#[component]
+fn BusinessRow(
+    /// The business.
+    business: OperatorBusiness,
+    /// The suspend/reinstate action.
+    toggle: ServerAction<SetBusinessSuspended>,
+) -> impl IntoView {
+    let b = business;
+    let slug = b.slug.clone();
+    view! {
+        <tr data-testid="business-row" data-slug=slug>
+            <td>
+                <strong>{b.name}</strong>
+                <br />
+                <small>"/"{b.slug}</small>
+            </td>
+            <td>{b.rubro.label()}</td>
+            <td>{b.members}</td>
+            <td>{b.created_at}</td>
+            <td>{b.last_activity_at}</td>
+            <td>
+                {if b.suspended {
+                    view! { <span class="badge bad">"Suspendido"</span> }.into_any()
+                } else {
+                    view! { <span class="badge ok">"Activo"</span> }.into_any()
+                }}
+            </td>
+            <td>
+                <ActionForm action=toggle attr:class="inline">
+                    <input type="hidden" name="tenant_id" value=b.id />
+                    <input type="hidden" name="suspended" value=(!b.suspended).to_string() />
+                    <button type="submit" class="button secondary small">
+                        {if b.suspended { "Reactivar" } else { "Suspender" }}
+                    </button>
+                </ActionForm>
+            </td>
+        </tr>
     }
 }
