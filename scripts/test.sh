@@ -63,8 +63,8 @@ step "dependencies: none unused (cargo machete), licenses, bans and sources (car
 cargo machete
 # `cargo deny check advisories` is left out: it downloads the RustSec database from GitHub,
 # outside the package registries this command may use (deny.toml says the same).
-cargo deny check licenses bans sources
-cargo deny --manifest-path firmware/Cargo.toml check licenses bans sources
+cargo deny --log-level error check licenses bans sources
+cargo deny --log-level error --manifest-path firmware/Cargo.toml check licenses bans sources
 
 step "lints (clippy, warnings are errors)"
 cargo_plain clippy --workspace --exclude frontend --tests -- -D warnings

@@ -76,9 +76,11 @@ where
     run(span.clone(), async move |conn| {
         let user = auth::current_session(conn).await?.ok_or(AppError::Unauthenticated)?;
         span.record("user_id", user.user_id);
-        let scope = auth::scope_in(conn, user, permission).await?;
+        let scope = auth::scope_in(conn, user.clone(), permission).await?;
         span.record("tenant_id", scope.tenant_id());
-        work(conn, &scope).await
+        let done = work(conn, &scope).await?;
+        auth::note_activity(conn, &user, Some(&scope)).await?;
+        Ok(done)
     })
     .await
 }
@@ -94,7 +96,9 @@ where
         let user = auth::current_session(conn).await?.ok_or(AppError::Unauthenticated)?;
         span.record("user_id", user.user_id);
         user.enter(conn).await?;
-        work(conn, &user).await
+        let done = work(conn, &user).await?;
+        auth::note_activity(conn, &user, None).await?;
+        Ok(done)
     })
     .await
 }
@@ -111,7 +115,9 @@ where
         span.record("user_id", user.user_id);
         let operator = OperatorScope::of(&user).ok_or(AppError::Forbidden)?;
         operator.enter(conn).await?;
-        work(conn, &operator).await
+        let done = work(conn, &operator).await?;
+        auth::note_activity(conn, &user, None).await?;
+        Ok(done)
     })
     .await
 }
@@ -130,7 +136,12 @@ where
         if let Some(user) = &session {
             span.record("user_id", user.user_id);
         }
-        work(conn, &Visitor { meta, session }).await
+        let visitor = Visitor { meta, session };
+        let done = work(conn, &visitor).await?;
+        if let Some(user) = &visitor.session {
+            auth::note_activity(conn, user, None).await?;
+        }
+        Ok(done)
     })
     .await
 }
@@ -166,6 +177,8 @@ where
         let conn: &mut AsyncPgConnection = &mut pooled;
         let counts = Counts::watch(conn);
         let result = conn.transaction(steps).await;
+        // The connection goes back to the pool: what runs on it next is not this call's.
+        conn.set_instrumentation(Uncounted);
         report(&counts, started, result.as_ref().err());
         result.map_err(AppError::reply)
     }
@@ -190,6 +203,13 @@ impl Counts {
 }
 
 struct Counter(Arc<Counts>);
+
+/// What a pooled connection counts between calls: nothing.
+struct Uncounted;
+
+impl Instrumentation for Uncounted {
+    fn on_connection_event(&mut self, _: InstrumentationEvent<'_>) {}
+}
 
 impl Instrumentation for Counter {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {

@@ -157,12 +157,21 @@ impl AppError {
 
 #[cfg(feature = "ssr")]
 impl From<diesel::result::Error> for AppError {
-    /// A row that is not there (or not visible to this tenant) is `NotFound`; anything else is
-    /// logged, with the location of the `?` that converted it, and reported as internal.
+    /// A row that is not there (or not visible to this tenant) is `NotFound`; a lock not granted
+    /// in time, a deadlock or a serialization failure is `Unavailable` (nothing was written; the
+    /// same request again will do); anything else is logged, with the location of the `?` that
+    /// converted it, and reported as internal.
     #[track_caller]
     fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
         match e {
-            diesel::result::Error::NotFound => Self::NotFound.reply(),
+            Error::NotFound => Self::NotFound.reply(),
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => Self::unavailable(e),
+            Error::DatabaseError(DatabaseErrorKind::Unknown, ref info)
+                if info.message().contains("lock timeout") || info.message().contains("deadlock detected") =>
+            {
+                Self::unavailable(e)
+            }
             e => Self::internal(e),
         }
     }

@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use app::db::DbPool;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::RunQueryDsl;
 use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
 use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
@@ -20,9 +21,27 @@ pub const POOL_WAIT: Duration = Duration::from_secs(5);
 /// How long opening a new connection may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Set on each of the application role's connections when it opens: no statement waits more than
+/// 5 s for a lock (a row or an attempt limit's advisory lock another call holds); it fails instead
+/// and the call answers "try again" (`AppError::Unavailable`), so a stuck call cannot pile up
+/// others behind it and fill the pool.
+pub const SESSION_SETTINGS: &str = "SET lock_timeout = '5s'";
+
 /// Builds the pool of the application role (`app_url`). Connections open lazily.
 pub fn pool(config: &DatabaseConfig) -> anyhow::Result<DbPool> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(config.app_url.clone());
+    let mut setup = ManagerConfig::<AsyncPgConnection>::default();
+    setup.custom_setup = Box::new(|url| {
+        let url = url.to_owned();
+        Box::pin(async move {
+            let mut conn = AsyncPgConnection::establish(&url).await?;
+            diesel::sql_query(SESSION_SETTINGS)
+                .execute(&mut conn)
+                .await
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok(conn)
+        })
+    });
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(config.app_url.clone(), setup);
     Pool::builder(manager)
         .max_size(config.pool_size)
         .wait_timeout(Some(POOL_WAIT))

@@ -1,7 +1,7 @@
-//! Server functions of the `tenancy` domain, under `/api/tenancy/`. Each starts with a guard
-//! (`require`, `require_login`, `require_operator`) or is one of the few public ones (sign up,
-//! log in, password reset, invitation links), runs its queries in one transaction, and returns
-//! `shared` DTOs.
+//! Server functions of the `tenancy` domain, under `/api/tenancy/`. Each runs through
+//! [`crate::call`] (`in_business`, `as_account`, `as_operator`, or `as_visitor` for the few public
+//! ones: sign up, log in, password reset, invitation links): guard and queries in one
+//! transaction; each returns `shared` DTOs.
 
 pub mod account;
 pub mod audit;

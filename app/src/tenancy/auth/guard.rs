@@ -27,6 +27,8 @@ pub struct SessionUser {
     pub is_operator: bool,
     /// The business the session works in.
     pub current_tenant_id: Option<i64>,
+    /// When the session was last seen (before this request).
+    pub last_seen_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl SessionUser {
@@ -64,6 +66,8 @@ pub struct TenantScope {
     member_id: i64,
     role: Role,
     time_zone: chrono_tz::Tz,
+    /// The member's business has not noted activity for a while ([`note_activity`]).
+    activity_stale: bool,
 }
 
 impl TenantScope {
@@ -102,7 +106,7 @@ impl TenantScope {
         role: Role,
         time_zone: &str,
     ) -> Self {
-        Self { tenant_id, user_id, member_id, role, time_zone: crate::time::zone(time_zone) }
+        Self { tenant_id, user_id, member_id, role, time_zone: crate::time::zone(time_zone), activity_stale: false }
     }
 }
 
@@ -135,7 +139,8 @@ impl OperatorScope {
     }
 }
 
-/// The session behind the request's cookie, if it is live. Records its activity.
+/// The session behind the request's cookie, if it is live. Its activity is recorded at the end of
+/// the call ([`note_activity`]), after the work, so the row is never held while the work runs.
 pub async fn current_session(conn: &mut AsyncPgConnection) -> Result<Option<SessionUser>, AppError> {
     session_of_token(conn, super::session_token()).await
 }
@@ -146,7 +151,6 @@ async fn session_of_token(
 ) -> Result<Option<SessionUser>, AppError> {
     let Some(token) = token else { return Ok(None) };
     let Some(session) = ActiveSession::find(conn, &super::token_hash(&token)).await? else { return Ok(None) };
-    session.touch(conn).await?;
     Ok(Some(SessionUser {
         session_id: session.id,
         user_id: session.user_id,
@@ -155,6 +159,7 @@ async fn session_of_token(
         email_verified: session.email_verified_at.is_some(),
         is_operator: session.is_operator,
         current_tenant_id: session.current_tenant_id,
+        last_seen_at: session.last_seen_at,
     }))
 }
 
@@ -178,7 +183,9 @@ pub async fn require_from_headers(
     conn.transaction(async |conn| {
         let user =
             session_of_token(conn, super::session_token_from(headers)).await?.ok_or(AppError::Unauthenticated)?;
-        scope_in(conn, user, permission).await
+        let scope = scope_in(conn, user.clone(), permission).await?;
+        note_activity(conn, &user, Some(&scope)).await?;
+        Ok(scope)
     })
     .await
 }
@@ -208,9 +215,21 @@ pub async fn scope_in(
         member_id: membership.id,
         role,
         time_zone: crate::time::zone(&membership.time_zone),
+        activity_stale: chrono::Utc::now() - membership.last_activity_at >= Tenant::TOUCH_EVERY,
     };
-    if chrono::Utc::now() - membership.last_activity_at >= Tenant::TOUCH_EVERY {
-        Tenant::touch(conn, &scope).await?;
-    }
     Ok(scope)
+}
+
+/// Records that `user`'s session (and `scope`'s business) were active: the last statements of a
+/// call that succeeded. Both updates skip a row another call holds, so nothing waits on them.
+pub async fn note_activity(
+    conn: &mut AsyncPgConnection,
+    user: &SessionUser,
+    scope: Option<&TenantScope>,
+) -> diesel::QueryResult<()> {
+    ActiveSession::touch(conn, user.session_id, user.last_seen_at).await?;
+    if let Some(scope) = scope.filter(|s| s.activity_stale) {
+        Tenant::touch(conn, scope).await?;
+    }
+    Ok(())
 }

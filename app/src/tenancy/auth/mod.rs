@@ -9,8 +9,8 @@ mod request;
 pub use crypto::{PasswordHasher, hash_password, new_token, token_hash, verify_password};
 pub(in crate::tenancy) use guard::enter_invited_business;
 pub use guard::{
-    OperatorScope, SessionUser, TenantScope, current_session, is_operator_request, require_from_headers, scope_in,
-    set_invitation_hash,
+    OperatorScope, SessionUser, TenantScope, current_session, is_operator_request, note_activity, require_from_headers,
+    scope_in, set_invitation_hash,
 };
 pub use request::{
     RequestMeta, clear_session_cookie, is_loopback, request_meta, session_token, session_token_from, set_session_cookie,

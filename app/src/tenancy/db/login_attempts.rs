@@ -1,6 +1,6 @@
 //! Login and password-reset attempts, kept in PostgreSQL so the limits hold across every app
-//! server. An attempt is written *before* any password work and counted with the others, so a
-//! burst of parallel requests cannot all slip under the limit.
+//! server. An attempt is counted and written *before* any password work, under advisory locks
+//! on its keys ([`begin`]), so a burst of parallel requests cannot slip under the limit.
 
 use chrono::{Duration, Utc};
 use diesel::prelude::*;

@@ -64,16 +64,22 @@ impl ActiveSession {
             .optional()
     }
 
-    /// Records activity, at most every [`TOUCH_EVERY`].
-    pub async fn touch(&self, conn: &mut AsyncPgConnection) -> QueryResult<()> {
-        if Utc::now() - self.last_seen_at < TOUCH_EVERY {
+    /// Records activity of session `id`, last seen at `last_seen_at`, at most every
+    /// [`TOUCH_EVERY`]. Never waits: a row another call holds is left alone (that call is
+    /// recording activity too, or revoking it), so calls on one session never queue behind each
+    /// other and never deadlock over it.
+    pub async fn touch(conn: &mut AsyncPgConnection, id: i64, last_seen_at: DateTime<Utc>) -> QueryResult<()> {
+        if Utc::now() - last_seen_at < TOUCH_EVERY {
             return Ok(());
         }
-        diesel::update(sessions::table.find(self.id))
-            .set(sessions::last_seen_at.eq(diesel::dsl::now))
-            .execute(conn)
-            .await
-            .map(drop)
+        diesel::sql_query(
+            "UPDATE sessions SET last_seen_at = now() \
+             WHERE id = (SELECT id FROM sessions WHERE id = $1 FOR UPDATE SKIP LOCKED)",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(id)
+        .execute(conn)
+        .await
+        .map(drop)
     }
 }
 

@@ -106,14 +106,20 @@ impl Tenant {
     /// page view a write).
     pub const TOUCH_EVERY: chrono::Duration = chrono::Duration::minutes(1);
 
-    /// Notes activity in the scope's business, at most once every [`Self::TOUCH_EVERY`].
+    /// Notes activity in the scope's business, at most once every [`Self::TOUCH_EVERY`]. Never
+    /// waits for the row: when another call holds it (noting activity too, or changing the
+    /// business), this one leaves it, so one business' calls never queue on it.
     pub async fn touch(conn: &mut AsyncPgConnection, scope: &TenantScope) -> QueryResult<()> {
         let minute_ago = Utc::now() - Self::TOUCH_EVERY;
-        diesel::update(tenants::table.find(scope.tenant_id()).filter(tenants::last_activity_at.lt(minute_ago)))
-            .set(tenants::last_activity_at.eq(diesel::dsl::now))
-            .execute(conn)
-            .await
-            .map(drop)
+        diesel::sql_query(
+            "UPDATE tenants SET last_activity_at = now() WHERE id = \
+             (SELECT id FROM tenants WHERE id = $1 AND last_activity_at < $2 FOR UPDATE SKIP LOCKED)",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(scope.tenant_id())
+        .bind::<diesel::sql_types::Timestamptz, _>(minute_ago)
+        .execute(conn)
+        .await
+        .map(drop)
     }
 
     /// Every business with its member count, newest first (the operator's list).
