@@ -2,7 +2,6 @@
 //! cases: the replay window stores each frame once whatever the order and the repeats, money
 //! survives being shown and typed back and adds like integers, and a CUIT with its right check
 //! digit is accepted in every way people write it while any other check digit is refused.
-#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
 use std::collections::BTreeSet;
 
