@@ -136,7 +136,7 @@ pattern write mostrador/n/%u/up\npattern read mostrador/n/%u/down\n";
 #[tokio::test]
 async fn through_mosquitto_with_the_acl_a_node_is_ingested_and_confined_to_its_topics() {
     use crate::fixtures::business_with_session;
-    use crate::iot_ingest::{TestNode, add_device};
+    use crate::nodes::{TestNode, add_device};
     use diesel_async::RunQueryDsl;
     use shared::iot::frame::{self, Secret};
     use shared::iot::wire::{Direction, Reading, Uplink, UplinkFrame, topic};

@@ -20,7 +20,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::fixtures::business_with_session;
 use crate::helpers::{OBSERVER_PASSWORD, OBSERVER_USER, TestApp};
-use crate::iot_ingest::{add_device, count, eventually};
+use crate::nodes::{add_device, count, eventually};
 
 /// A TCP relay between the twin and the broker that can drop every connection and refuse new
 /// ones, like a Wi-Fi access point going away.

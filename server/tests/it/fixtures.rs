@@ -97,3 +97,10 @@ pub async fn business_with_session(app: &TestApp, name: &str, owner_email: &str)
     let (s, _) = session(&mut conn, &b.owner, Some(b.tenant_id)).await;
     (b, s)
 }
+
+/// A signed-in platform operator (the status page is theirs).
+pub async fn operator(app: &crate::helpers::TestApp) -> crate::helpers::Session {
+    let mut conn = app.owner_conn().await;
+    let op = account(&mut conn, &format!("op{}@mostrador.local", rand::random::<u32>()), true).await;
+    session(&mut conn, &op, None).await.0
+}

@@ -78,7 +78,7 @@ async fn shutdown_does_not_wait_for_open_status_pages() {
     let app = TestApp::spawn().await;
     app.wait_healthy().await;
     // A status page left open: its event stream never ends by itself.
-    let op = crate::system_status::operator(&app).await;
+    let op = crate::fixtures::operator(&app).await;
     let stream = app.get_as("/api/system/events", Some(&op)).await;
     assert_eq!(stream.status(), 200);
     let (ended, _db) = app.shutdown().await;

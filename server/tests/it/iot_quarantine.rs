@@ -10,7 +10,7 @@ use shared::iot::wire::{Direction, NodeEvent, Reading, Uplink, UplinkFrame, topi
 
 use crate::fixtures::business_with_session;
 use crate::helpers::{TestApp, publish_v4_with};
-use crate::iot_ingest::{TestNode, add_device, count, device_counter, eventually, temp};
+use crate::nodes::{TestNode, add_device, count, device_counter, eventually, temp};
 
 /// Signs `msg` as frame `seq` of `device` and publishes it as that device.
 async fn send(app: &TestApp, device: &DeviceCredentials, seq: u64, msg: Uplink) {

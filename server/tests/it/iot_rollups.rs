@@ -8,7 +8,7 @@ use shared::iot::dto::ChartSeries;
 
 use crate::fixtures::business_with_session;
 use crate::helpers::TestApp;
-use crate::iot_ingest::add_device;
+use crate::nodes::add_device;
 
 #[derive(diesel::QueryableByName)]
 struct N {

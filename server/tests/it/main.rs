@@ -15,6 +15,7 @@ mod iot_quarantine;
 mod iot_rollups;
 mod mail_outbox;
 mod mqtt_hostile;
+mod nodes;
 mod system_status;
 mod tenancy_flows;
 mod tenancy_rls;

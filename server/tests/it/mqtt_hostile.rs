@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 
 use crate::fixtures::business_with_session;
 use crate::helpers::{TEST_MQTT_PASSWORD, TEST_MQTT_USER, TestApp, publish_v4_with};
-use crate::iot_ingest::{TestNode, add_device, count, device_counter, eventually, temp};
+use crate::nodes::{TestNode, add_device, count, device_counter, eventually, temp};
 
 /// A connected client whose event loop runs in its own task; events arrive on `events`.
 struct Client {

@@ -9,15 +9,8 @@ use shared::system::{StatusEvent, SystemStatus};
 use crate::fixtures;
 use crate::helpers::{Session, TestApp, publish_v4, publish_v5};
 
-/// A signed-in platform operator (the status page is theirs).
-pub async fn operator(app: &TestApp) -> Session {
-    let mut conn = app.owner_conn().await;
-    let op = fixtures::account(&mut conn, &format!("op{}@mostrador.local", rand::random::<u32>()), true).await;
-    fixtures::session(&mut conn, &op, None).await.0
-}
-
 async fn status(app: &TestApp) -> SystemStatus {
-    let op = operator(app).await;
+    let op = fixtures::operator(app).await;
     let res = status_call(app, &[], &op).await;
     assert_eq!(res.status(), 200);
     res.json().await.unwrap()
@@ -73,7 +66,7 @@ async fn event_stream_pushes_a_snapshot_then_each_new_message() {
     let app = TestApp::spawn().await;
     app.wait_healthy().await;
     assert_eq!(app.get_as("/api/system/events", None).await.status(), 401, "operators only");
-    let res = app.get_as("/api/system/events", Some(&operator(&app).await)).await;
+    let res = app.get_as("/api/system/events", Some(&fixtures::operator(&app).await)).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "text/event-stream");
     let mut body = res.bytes_stream();
@@ -115,7 +108,7 @@ async fn status_page_renders_the_messages_on_the_server() {
     app.wait_healthy().await;
     publish_v4(app.broker.v4.port(), "tienda/puerta", b"<b>abierta</b>").await;
     eventually(&app, |s| !s.recent.is_empty()).await;
-    let html = app.get_as("/sistema", Some(&operator(&app).await)).await.text().await.unwrap();
+    let html = app.get_as("/sistema", Some(&fixtures::operator(&app).await)).await.text().await.unwrap();
     assert!(html.contains("Estado del sistema"));
     assert!(html.contains("tienda/puerta"));
     // Payloads are text, never markup.
@@ -131,7 +124,7 @@ async fn a_topic_filter_narrows_the_messages_and_a_bad_one_is_refused_in_spanish
     publish_v4(app.broker.v4.port(), "riego/zona1/humedad", b"40").await;
     eventually(&app, |s| s.recent.len() >= 2).await;
 
-    let op = operator(&app).await;
+    let op = fixtures::operator(&app).await;
     let res = status_call(&app, &[("topic_filter", "carniceria/+/temp")], &op).await;
     assert_eq!(res.status(), 200);
     let filtered: SystemStatus = res.json().await.unwrap();

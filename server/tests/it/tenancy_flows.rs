@@ -11,9 +11,7 @@ use crate::fixtures::{self, PASSWORD};
 use crate::helpers::{Session, TestApp};
 
 async fn viewer(app: &TestApp, session: &Session) -> Option<Viewer> {
-    let res = app.call("/api/tenancy/get_viewer", &[], Some(session)).await;
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
+    app.run(&app::tenancy::api::account::GetViewer {}, Some(session)).await.unwrap()
 }
 
 async fn sign_up(app: &TestApp, email: &str, business: &str) -> reqwest::Response {
@@ -521,7 +519,7 @@ async fn closing_other_sessions_signs_out_everywhere_else() {
 async fn a_suspended_business_is_refused_until_reinstated() {
     let app = TestApp::spawn().await;
     let (b, owner) = fixtures::business_with_session(&app, "Boliche Luna", "luna@boliche.com.ar").await;
-    let op = crate::system_status::operator(&app).await;
+    let op = crate::fixtures::operator(&app).await;
     let list: Vec<shared::tenancy::dto::OperatorBusiness> =
         app.call("/api/tenancy/list_businesses", &[], Some(&op)).await.json().await.unwrap();
     let row = list.iter().find(|r| r.id == b.tenant_id).unwrap();

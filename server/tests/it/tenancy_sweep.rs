@@ -123,7 +123,7 @@ async fn business_a(app: &TestApp) -> A {
         i::invitations.filter(i::tenant_id.eq(business.tenant_id)).select(i::id).first(&mut conn).await.unwrap()
     };
     // A device with a reading, so charts, exports and live values have something to leak.
-    let device = crate::iot_ingest::add_device(app, &session_a, "Cámara Secreta").await;
+    let device = crate::nodes::add_device(app, &session_a, "Cámara Secreta").await;
     diesel::sql_query(
         "INSERT INTO readings (tenant_id, device_id, kind, channel, at, value) \
          SELECT tenant_id, id, 1, 0, now(), 4242 FROM devices WHERE uid = $1",
