@@ -28,4 +28,9 @@ macro_rules! stored_as_code {
     )+};
 }
 
-stored_as_code!(crate::tenancy::Role, crate::tenancy::business::Rubro, crate::tenancy::business::IvaCondition);
+stored_as_code!(
+    crate::tenancy::Role,
+    crate::tenancy::business::Rubro,
+    crate::tenancy::business::IvaCondition,
+    crate::tenancy::audit::AuditAction,
+);

@@ -3,6 +3,7 @@
 //! one too). Runs in the call's transaction, inside the business ([`crate::call::in_business`]).
 
 use diesel_async::AsyncPgConnection;
+use shared::tenancy::audit::AuditAction;
 use shared::tenancy::{Permission, Role, account};
 
 use crate::error::AppError;
@@ -52,7 +53,7 @@ pub async fn invite(
     let link = format!("{}/invitacion?token={token}", meta.site_url);
     let (subject, body) = crate::tenancy::mails::invitation(&business.name, &inviter.display_name, role.label(), &link);
     mail::enqueue(conn, &email, &subject, &body).await?;
-    audit::record(conn, scope, "member_invited", &format!("{email} como {}", role.label()), &meta.ip).await?;
+    audit::record(conn, scope, AuditAction::MemberInvited, &format!("{email} como {}", role.label()), &meta.ip).await?;
     Ok(())
 }
 
@@ -93,9 +94,9 @@ pub async fn update(
     }
     if current.role != new_role {
         let detail = format!("{}: {} → {}", current.email, current.role.label(), new_role.label());
-        audit::record(conn, scope, "role_changed", &detail, ip).await?;
+        audit::record(conn, scope, AuditAction::RoleChanged, &detail, ip).await?;
     }
-    audit::record(conn, scope, "member_updated", &current.email, ip).await?;
+    audit::record(conn, scope, AuditAction::MemberUpdated, &current.email, ip).await?;
     Ok(())
 }
 
@@ -120,6 +121,6 @@ pub async fn remove(
     if !removed {
         return Err(AppError::conflict(CHANGED_MEANWHILE));
     }
-    audit::record(conn, scope, "member_removed", &current.email, ip).await?;
+    audit::record(conn, scope, AuditAction::MemberRemoved, &current.email, ip).await?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! functions stay thin and call these.
 
 use diesel_async::AsyncPgConnection;
+use shared::tenancy::audit::AuditAction;
 use shared::tenancy::{Role, account, business};
 
 use crate::call::Kept;
@@ -172,10 +173,11 @@ pub async fn confirm_sign_up(
         AppError::Invalid { reason, .. } => AppError::invalid("token", reason),
         e => e,
     })?;
-    audit::record(conn, &scope, "business_created", &business.name, &meta.ip).await?;
+    audit::record(conn, &scope, AuditAction::BusinessCreated, &business.name, &meta.ip).await?;
     sessions::create(conn, &auth::token_hash(&session), user.id, Some(scope.tenant_id()), &meta.ip, &meta.user_agent)
         .await?;
-    audit::record_account(conn, user.id, Some(scope.tenant_id()), "login", "alta de cuenta", &meta.ip).await?;
+    audit::record_account(conn, user.id, Some(scope.tenant_id()), AuditAction::Login, "alta de cuenta", &meta.ip)
+        .await?;
     Ok(session)
 }
 
@@ -244,7 +246,7 @@ pub async fn add_business(
     meta: &RequestMeta,
 ) -> Result<i64, AppError> {
     let scope = create_business(conn, form, &user.display_name, user.user_id).await?;
-    audit::record(conn, &scope, "business_created", &form.name, &meta.ip).await?;
+    audit::record(conn, &scope, AuditAction::BusinessCreated, &form.name, &meta.ip).await?;
     sessions::set_tenant(conn, user.session_id, scope.tenant_id()).await?;
     Ok(scope.tenant_id())
 }
@@ -301,7 +303,7 @@ pub async fn log_in(
     let matches = auth::verify_password(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
     let Some(user) = user else { return Ok(Err(AppError::invalid("password", BAD_CREDENTIALS))) };
     if !matches {
-        audit::record_account(conn, user.id, None, "login_failed", "", &meta.ip).await?;
+        audit::record_account(conn, user.id, None, AuditAction::LoginFailed, "", &meta.ip).await?;
         return Ok(Err(AppError::invalid("password", BAD_CREDENTIALS)));
     }
     let token = auth::new_token();
@@ -309,7 +311,7 @@ pub async fn log_in(
     let first = memberships::all_of_user(conn, user.id).await?.into_iter().next().map(|m| m.tenant_id);
     sessions::create(conn, &auth::token_hash(&token), user.id, first, &meta.ip, &meta.user_agent).await?;
     login_attempts::succeeded(conn, attempt, &email).await?;
-    audit::record_account(conn, user.id, first, "login", "", &meta.ip).await?;
+    audit::record_account(conn, user.id, first, AuditAction::Login, "", &meta.ip).await?;
     Ok(Ok(token))
 }
 
@@ -353,7 +355,7 @@ pub async fn reset_password(
     let first = memberships::all_of_user(conn, user.id).await?.into_iter().next().map(|m| m.tenant_id);
     sessions::create(conn, &auth::token_hash(&new_session), user.id, first, &meta.ip, &meta.user_agent).await?;
     login_attempts::forgive_account(conn, &user.email).await?;
-    audit::record_account(conn, user.id, None, "password_reset", "", &meta.ip).await?;
+    audit::record_account(conn, user.id, None, AuditAction::PasswordReset, "", &meta.ip).await?;
     Ok(new_session)
 }
 
@@ -378,7 +380,7 @@ pub async fn change_password(
     users::User::set_password(conn, user.user_id, &hash).await?;
     email_tokens::expire(conn, user.user_id, Purpose::ResetPassword).await?;
     sessions::revoke_others(conn, user.user_id, Some(user.session_id)).await?;
-    audit::record_account(conn, user.user_id, None, "password_changed", "", &meta.ip).await?;
+    audit::record_account(conn, user.user_id, None, AuditAction::PasswordChanged, "", &meta.ip).await?;
     Ok(Ok(()))
 }
 
@@ -389,7 +391,7 @@ pub async fn verify_email(conn: &mut AsyncPgConnection, token: &str, meta: &Requ
         AppError::invalid("token", "El enlace no es válido o ya venció. Pedí uno nuevo desde «Mi cuenta».")
     })?;
     users::User::mark_verified(conn, user_id).await?;
-    audit::record_account(conn, user_id, None, "email_verified", "", &meta.ip).await?;
+    audit::record_account(conn, user_id, None, AuditAction::EmailVerified, "", &meta.ip).await?;
     Ok(())
 }
 
@@ -472,8 +474,14 @@ pub async fn accept_invitation(
         return Err(AppError::invalid("token", "La invitación fue anulada o ya se usó."));
     }
     users::User::mark_verified(conn, user.id).await?;
-    audit::record(conn, &scope, "invitation_accepted", &format!("{} como {}", user.email, role.label()), &meta.ip)
-        .await?;
+    audit::record(
+        conn,
+        &scope,
+        AuditAction::InvitationAccepted,
+        &format!("{} como {}", user.email, role.label()),
+        &meta.ip,
+    )
+    .await?;
     if let Some(session_id) = session_id {
         sessions::set_tenant(conn, session_id, inv.tenant_id).await?;
     }
@@ -509,6 +517,6 @@ pub async fn sign_up_invited(
     })?;
     let tenant_id = accept_invitation(conn, token, user.id, None, meta).await?;
     sessions::create(conn, &auth::token_hash(&session), user.id, Some(tenant_id), &meta.ip, &meta.user_agent).await?;
-    audit::record_account(conn, user.id, Some(tenant_id), "login", "alta por invitación", &meta.ip).await?;
+    audit::record_account(conn, user.id, Some(tenant_id), AuditAction::Login, "alta por invitación", &meta.ip).await?;
     Ok(session)
 }

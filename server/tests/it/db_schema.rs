@@ -230,3 +230,26 @@ async fn stored_codes_read_as_their_enums_and_an_unknown_code_is_an_error() {
         .expect("an unknown code is refused, not read as some default");
     assert!(unknown.to_string().contains("unknown") && unknown.to_string().contains("jefe"), "{unknown}");
 }
+
+#[tokio::test]
+async fn the_audit_logs_accept_exactly_the_actions_the_code_knows() {
+    use shared::tenancy::audit::AuditAction;
+    #[derive(QueryableByName)]
+    struct Check {
+        #[diesel(sql_type = Text)]
+        def: String,
+    }
+    let db = TestDatabase::new().await.unwrap();
+    let mut conn = server::db::connect(db.url(), Duration::from_secs(5)).await.unwrap();
+    for table in ["audit_events", "account_events"] {
+        let check: Check = diesel::sql_query(format!(
+            "SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = '{table}_action_check'"
+        ))
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+        let listed: Vec<&str> = check.def.split('\'').skip(1).step_by(2).collect();
+        let known: Vec<&str> = AuditAction::ALL.iter().map(|a| a.code()).collect();
+        assert_eq!(listed, known, "{table}: the CHECK and AuditAction::ALL name the same codes in the same order");
+    }
+}

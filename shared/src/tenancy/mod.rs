@@ -3,6 +3,7 @@
 //! refuses it with the same answer; so do the checks on what people type at sign-up.
 
 pub mod account;
+pub mod audit;
 pub mod business;
 pub mod dto;
 pub mod roles;

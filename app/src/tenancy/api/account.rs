@@ -124,7 +124,15 @@ pub async fn log_out() -> Result<(), AppError> {
     crate::call::as_visitor(async |conn, visitor| {
         if let Some(user) = &visitor.session {
             sessions::revoke(conn, user.user_id, user.session_id).await?;
-            audit::record_account(conn, user.user_id, user.current_tenant_id, "logout", "", &visitor.meta.ip).await?;
+            audit::record_account(
+                conn,
+                user.user_id,
+                user.current_tenant_id,
+                shared::tenancy::audit::AuditAction::Logout,
+                "",
+                &visitor.meta.ip,
+            )
+            .await?;
         }
         Ok(())
     })

@@ -18,7 +18,7 @@ pub async fn list_audit_events() -> Result<Vec<AuditEntry>, AppError> {
             .map(|e| AuditEntry {
                 at: crate::time::format_local(e.at, scope.time_zone()),
                 actor: e.actor.unwrap_or_default(),
-                action: audit::action_label(&e.action).to_owned(),
+                action: e.action.label().to_owned(),
                 detail: e.detail,
                 ip: e.ip,
             })

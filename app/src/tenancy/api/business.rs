@@ -53,7 +53,7 @@ pub async fn update_business(
         let changes =
             tenants::TenantChanges { name: &name, cuit: cuit.as_deref(), iva_condition: iva, time_zone: &time_zone };
         let t = tenants::Tenant::update(conn, scope, &changes).await?;
-        audit::record(conn, scope, "business_updated", &name, &ip).await?;
+        audit::record(conn, scope, shared::tenancy::audit::AuditAction::BusinessUpdated, &name, &ip).await?;
         Ok(to_dto(t))
     })
     .await

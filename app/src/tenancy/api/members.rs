@@ -109,7 +109,7 @@ pub async fn revoke_invitation(invitation_id: i64) -> Result<(), AppError> {
     let ip = auth::request_meta().ip;
     crate::call::in_business(Permission::MembersManage, async |conn, scope| {
         let inv = invitations::revoke(conn, scope, invitation_id).await?;
-        audit::record(conn, scope, "invitation_revoked", &inv.email, &ip).await?;
+        audit::record(conn, scope, shared::tenancy::audit::AuditAction::InvitationRevoked, &inv.email, &ip).await?;
         Ok(())
     })
     .await

@@ -38,7 +38,8 @@ pub async fn set_business_suspended(tenant_id: i64, suspended: bool) -> Result<(
         if !Tenant::set_suspended(conn, operator, tenant_id, suspended).await? {
             return Err(AppError::NotFound);
         }
-        let action = if suspended { "business_suspended" } else { "business_reinstated" };
+        use shared::tenancy::audit::AuditAction;
+        let action = if suspended { AuditAction::BusinessSuspended } else { AuditAction::BusinessReinstated };
         audit::record_by_operator(conn, operator, tenant_id, action, &ip).await?;
         Ok(())
     })

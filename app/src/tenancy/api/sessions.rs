@@ -38,7 +38,15 @@ pub async fn revoke_session(session_id: i64) -> Result<(), AppError> {
         if !sessions::revoke(conn, user.user_id, session_id).await? {
             return Err(AppError::NotFound);
         }
-        audit::record_account(conn, user.user_id, user.current_tenant_id, "sessions_revoked", "1", &ip).await?;
+        audit::record_account(
+            conn,
+            user.user_id,
+            user.current_tenant_id,
+            shared::tenancy::audit::AuditAction::SessionsRevoked,
+            "1",
+            &ip,
+        )
+        .await?;
         Ok(())
     })
     .await
@@ -52,7 +60,15 @@ pub async fn revoke_other_sessions() -> Result<usize, AppError> {
     crate::call::as_account(async |conn, user| {
         let n = sessions::revoke_others(conn, user.user_id, Some(user.session_id)).await?;
         let detail = n.to_string();
-        audit::record_account(conn, user.user_id, user.current_tenant_id, "sessions_revoked", &detail, &ip).await?;
+        audit::record_account(
+            conn,
+            user.user_id,
+            user.current_tenant_id,
+            shared::tenancy::audit::AuditAction::SessionsRevoked,
+            &detail,
+            &ip,
+        )
+        .await?;
         Ok(n)
     })
     .await

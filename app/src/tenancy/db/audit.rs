@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use shared::tenancy::audit::AuditAction;
 
 use crate::schema::{account_events, audit_events, users};
 use crate::tenancy::auth::TenantScope;
@@ -15,7 +16,7 @@ pub const AUDIT_PAGE: i64 = 200;
 pub async fn record(
     conn: &mut AsyncPgConnection,
     scope: &TenantScope,
-    action: &str,
+    action: AuditAction,
     detail: &str,
     ip: &str,
 ) -> QueryResult<()> {
@@ -38,7 +39,7 @@ pub async fn record_by_operator(
     conn: &mut AsyncPgConnection,
     operator: &crate::tenancy::auth::OperatorScope,
     tenant_id: i64,
-    action: &str,
+    action: AuditAction,
     ip: &str,
 ) -> QueryResult<()> {
     operator.enter_business(conn, tenant_id).await?;
@@ -60,7 +61,7 @@ pub async fn record_account(
     conn: &mut AsyncPgConnection,
     user_id: i64,
     tenant_id: Option<i64>,
-    action: &str,
+    action: AuditAction,
     detail: &str,
     ip: &str,
 ) -> QueryResult<()> {
@@ -82,7 +83,7 @@ pub async fn record_account(
 pub struct EventRow {
     pub at: DateTime<Utc>,
     pub actor: Option<String>,
-    pub action: String,
+    pub action: AuditAction,
     pub detail: String,
     pub ip: String,
 }
@@ -123,28 +124,4 @@ pub async fn list(conn: &mut AsyncPgConnection, scope: &TenantScope) -> QueryRes
     rows.sort_by_key(|e| std::cmp::Reverse(e.at));
     rows.truncate(usize::try_from(AUDIT_PAGE).unwrap_or(200));
     Ok(rows)
-}
-
-/// The Spanish label of an action code.
-pub fn action_label(action: &str) -> &str {
-    match action {
-        "login" => "Inicio de sesión",
-        "login_failed" => "Intento de inicio de sesión fallido",
-        "logout" => "Cierre de sesión",
-        "password_changed" => "Cambio de contraseña",
-        "password_reset" => "Contraseña restablecida por correo",
-        "sessions_revoked" => "Cierre de otras sesiones",
-        "email_verified" => "Correo confirmado",
-        "business_created" => "Negocio creado",
-        "business_updated" => "Datos del negocio modificados",
-        "member_invited" => "Invitación enviada",
-        "invitation_revoked" => "Invitación anulada",
-        "invitation_accepted" => "Invitación aceptada",
-        "member_updated" => "Miembro modificado",
-        "role_changed" => "Cambio de rol",
-        "member_removed" => "Miembro quitado",
-        "business_suspended" => "Negocio suspendido por la plataforma",
-        "business_reinstated" => "Negocio reactivado por la plataforma",
-        other => other,
-    }
 }
