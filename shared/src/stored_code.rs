@@ -33,4 +33,6 @@ stored_as_code!(
     crate::tenancy::business::Rubro,
     crate::tenancy::business::IvaCondition,
     crate::tenancy::audit::AuditAction,
+    crate::iot::codes::CommandStatus,
+    crate::iot::codes::EventKind,
 );

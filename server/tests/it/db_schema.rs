@@ -231,25 +231,36 @@ async fn stored_codes_read_as_their_enums_and_an_unknown_code_is_an_error() {
     assert!(unknown.to_string().contains("unknown") && unknown.to_string().contains("jefe"), "{unknown}");
 }
 
-#[tokio::test]
-async fn the_audit_logs_accept_exactly_the_actions_the_code_knows() {
-    use shared::tenancy::audit::AuditAction;
+/// The codes a table's `CHECK` constraint `name` lists, in order.
+async fn checked_codes(conn: &mut diesel_async::AsyncPgConnection, name: &str) -> Vec<String> {
     #[derive(QueryableByName)]
     struct Check {
         #[diesel(sql_type = Text)]
         def: String,
     }
+    let check: Check =
+        diesel::sql_query("SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = $1")
+            .bind::<Text, _>(name)
+            .get_result(conn)
+            .await
+            .unwrap();
+    check.def.split('\'').skip(1).step_by(2).map(str::to_owned).collect()
+}
+
+#[tokio::test]
+async fn every_stored_enum_and_its_check_name_the_same_codes_in_the_same_order() {
+    use shared::iot::codes::{CommandStatus, EventKind};
+    use shared::tenancy::audit::AuditAction;
     let db = TestDatabase::new().await.unwrap();
     let mut conn = server::db::connect(db.url(), Duration::from_secs(5)).await.unwrap();
-    for table in ["audit_events", "account_events"] {
-        let check: Check = diesel::sql_query(format!(
-            "SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = '{table}_action_check'"
-        ))
-        .get_result(&mut conn)
-        .await
-        .unwrap();
-        let listed: Vec<&str> = check.def.split('\'').skip(1).step_by(2).collect();
-        let known: Vec<&str> = AuditAction::ALL.iter().map(|a| a.code()).collect();
-        assert_eq!(listed, known, "{table}: the CHECK and AuditAction::ALL name the same codes in the same order");
+    let audit: Vec<String> = AuditAction::ALL.iter().map(|a| a.code().to_owned()).collect();
+    let cases = [
+        ("audit_events_action_check", audit.clone()),
+        ("account_events_action_check", audit),
+        ("device_commands_status_check", CommandStatus::ALL.iter().map(|s| s.code().to_owned()).collect()),
+        ("device_events_kind_check", EventKind::ALL.iter().map(|k| k.code().to_owned()).collect()),
+    ];
+    for (name, known) in cases {
+        assert_eq!(checked_codes(&mut conn, name).await, known, "{name} and its enum differ");
     }
 }

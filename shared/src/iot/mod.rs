@@ -4,6 +4,7 @@
 //! ([`node`]) shared by the firmware, the simulator and the tests.
 
 pub mod check;
+pub mod codes;
 pub mod dto;
 pub mod frame;
 pub mod node;

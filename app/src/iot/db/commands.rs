@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use shared::iot::codes::CommandStatus;
 
 use crate::schema::{device_commands, devices};
 use crate::tenancy::auth::TenantScope;
@@ -29,8 +30,8 @@ pub struct CommandRow {
     pub relay: Option<i16>,
     /// The command's JSON (`shared::iot::wire::Command`).
     pub command: serde_json::Value,
-    /// pending, applied, refused, expired.
-    pub status: String,
+    /// Where it stands.
+    pub status: CommandStatus,
     /// Sends so far.
     pub attempts: i32,
     /// Asked at.
@@ -116,14 +117,14 @@ pub async fn claim_due(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<
     conn.transaction::<_, diesel::result::Error, _>(async |conn| {
         crate::rls::enter_system(conn).await?;
         diesel::update(device_commands::table)
-            .filter(device_commands::status.eq("pending"))
+            .filter(device_commands::status.eq(CommandStatus::Pending))
             .filter(device_commands::expires_at.le(now))
-            .set((device_commands::status.eq("expired"), device_commands::done_at.eq(now)))
+            .set((device_commands::status.eq(CommandStatus::Expired), device_commands::done_at.eq(now)))
             .execute(conn)
             .await?;
         let due: Vec<DueRow> = device_commands::table
             .inner_join(devices::table.on(devices::id.eq(device_commands::device_id)))
-            .filter(device_commands::status.eq("pending"))
+            .filter(device_commands::status.eq(CommandStatus::Pending))
             .filter(device_commands::next_attempt_at.le(now))
             .order(device_commands::next_attempt_at.asc())
             .limit(limit)

@@ -204,7 +204,7 @@ pub async fn recent_events(
     scope: &TenantScope,
     device_id: i64,
     limit: i64,
-) -> QueryResult<Vec<(String, DateTime<Utc>, serde_json::Value)>> {
+) -> QueryResult<Vec<(shared::iot::codes::EventKind, DateTime<Utc>, serde_json::Value)>> {
     use crate::schema::device_events as e;
     e::table
         .filter(e::tenant_id.eq(scope.tenant_id()))

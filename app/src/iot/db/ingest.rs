@@ -15,6 +15,7 @@ use diesel::QueryResult;
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, SmallInt, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use shared::iot::check::{self, TimeWindow};
+use shared::iot::codes::EventKind;
 use shared::iot::replay::{ReplayWindow, Verdict};
 use shared::iot::wire::{NodeEvent, Uplink};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -179,7 +180,7 @@ struct Latest {
 struct EventRow {
     tenant: i64,
     device: i64,
-    kind: &'static str,
+    kind: EventKind,
     at: DateTime<Utc>,
     detail: String,
 }
@@ -305,7 +306,7 @@ impl Plan {
                 self.events.push(EventRow {
                     tenant: batch.tenant_id,
                     device: batch.device_id,
-                    kind: "command_ack",
+                    kind: EventKind::CommandAck,
                     at: frame.received_at,
                     detail: serde_json::to_string(&frame.msg).unwrap_or_else(|_| "{}".into()),
                 });
@@ -368,14 +369,14 @@ impl Plan {
                     relays: i16::from((*relays).min(8)),
                     at: frame.received_at,
                 });
-                ("boot", frame.received_at)
+                (EventKind::Boot, frame.received_at)
             }
             NodeEvent::Status { rssi, .. } => {
                 self.statuses.push((d, *rssi));
-                ("status", frame.received_at)
+                (EventKind::Status, frame.received_at)
             }
-            NodeEvent::Door { t: ms, .. } => ("door", node_time(*ms, frame.received_at)),
-            NodeEvent::Rfid { t: ms, .. } => ("rfid", node_time(*ms, frame.received_at)),
+            NodeEvent::Door { t: ms, .. } => (EventKind::Door, node_time(*ms, frame.received_at)),
+            NodeEvent::Rfid { t: ms, .. } => (EventKind::Rfid, node_time(*ms, frame.received_at)),
         };
         let detail = serde_json::to_string(event).unwrap_or_else(|_| "{}".into());
         self.events.push(EventRow { tenant: batch.tenant_id, device: d, kind, at, detail });

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
+use shared::iot::codes::{CommandStatus, EventKind};
 use shared::iot::dto::{
     DeviceLive, DeviceRejections, DeviceSummary, EventView, ONLINE_WITHIN_SECS, QuarantineView, RelayView, SensorValue,
 };
@@ -92,16 +93,17 @@ pub async fn live(conn: &mut AsyncPgConnection, scope: &TenantScope, uid: &str) 
             let on =
                 summary.values.iter().find(|v| v.kind == SensorKind::Relay && v.channel == relay).map(|v| v.value != 0);
             let mine = commands.iter().filter(|c| c.relay == Some(i16::from(relay)));
-            let pending = mine.clone().find(|c| c.status == "pending").and_then(|c| target_state(&c.command));
+            let pending =
+                mine.clone().find(|c| c.status == CommandStatus::Pending).and_then(|c| target_state(&c.command));
             let last_outcome =
-                mine.into_iter().find(|c| c.status != "pending").map(|c| outcome_label(&c.status).to_owned());
+                mine.into_iter().find(|c| c.status != CommandStatus::Pending).map(|c| c.status.label().to_owned());
             RelayView { relay, on, pending, last_outcome }
         })
         .collect();
     let tz = scope.time_zone();
     let events = events
         .into_iter()
-        .map(|(kind, at, detail)| EventView { at: format_local(at, tz), text: event_text(&kind, &detail) })
+        .map(|(kind, at, detail)| EventView { at: format_local(at, tz), text: event_text(kind, &detail) })
         .collect();
     let quarantine = kept
         .into_iter()
@@ -123,35 +125,26 @@ fn target_state(command: &serde_json::Value) -> Option<bool> {
     }
 }
 
-fn outcome_label(status: &str) -> &'static str {
-    match status {
-        "applied" => "Aplicado por el equipo",
-        "refused" => "Rechazado por el equipo",
-        "expired" => "Vencido: el equipo no respondió",
-        _ => "Esperando al equipo",
-    }
-}
-
-fn event_text(kind: &str, detail: &serde_json::Value) -> String {
+fn event_text(kind: EventKind, detail: &serde_json::Value) -> String {
     let field = |k: &str| detail.pointer(k).map(|v| v.to_string().trim_matches('"').to_owned()).unwrap_or_default();
     match kind {
-        "boot" => format!("Arrancó: firmware {}, señal {} dBm", field("/boot/firmware"), field("/boot/rssi")),
-        "status" => {
+        EventKind::Boot => format!("Arrancó: firmware {}, señal {} dBm", field("/boot/firmware"), field("/boot/rssi")),
+        EventKind::Status => {
             format!("Estado: señal {} dBm, {} mensajes en cola", field("/status/rssi"), field("/status/queued"))
         }
-        "door" => {
+        EventKind::Door => {
             if field("/door/open") == "1" {
                 "Puerta abierta".into()
             } else {
                 "Puerta cerrada".into()
             }
         }
-        "rfid" => format!("Tarjeta leída: {}", field("/rfid/uid")),
-        "command_ack" => format!(
+        EventKind::Rfid => format!("Tarjeta leída: {}", field("/rfid/uid")),
+        EventKind::CommandAck => format!(
             "Comando {} {}",
             field("/command_ack/cmd"),
             if field("/command_ack/ok") == "true" { "aplicado" } else { "rechazado" }
         ),
-        other => other.to_owned(),
+        EventKind::Rejected => "Mensaje rechazado por el servidor".into(),
     }
 }
