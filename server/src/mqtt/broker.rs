@@ -10,8 +10,9 @@
 //!
 //! Limits: packets of at most [`MAX_PACKET_BYTES`] (a larger one disconnects its sender only;
 //! the server's clients accept more), 16 QoS 1 messages in flight and 1 000 queued per
-//! session (2 000 and 100 000 for the servers' own clients, which take every node's frames), at most [`MAX_CONNECTIONS_PER_IP`] connections per address (checked at CONNECT), no
-//! retained store, no Last Will. rmqtt logs through `log` (bridged into `tracing`); ordinary
+//! session (2 000 and 100 000 for the servers' own clients, which take every node's frames), at
+//! most [`MAX_CONNECTIONS_PER_IP`] connections per address (checked at CONNECT), no retained
+//! store, no Last Will. rmqtt logs through `log` (bridged into `tracing`); ordinary
 //! client behaviour is logged at INFO or DEBUG.
 
 use std::collections::HashMap;
