@@ -1,6 +1,6 @@
 //! The devices pages' work, behind the server functions, by concern: creating devices with
-//! their secret and provisioning QR ([`devices`]), summaries and the live page ([`live`]),
-//! charts ([`charts`]), relay commands ([`relays`]). Each function runs inside the caller's
+//! their secret and provisioning QR ([`devices`]), summaries and the live page ([`mod@live`]),
+//! charts ([`mod@charts`]), relay commands ([`relays`]). Each function runs inside the caller's
 //! transaction, which has entered the business.
 
 mod charts;
