@@ -49,6 +49,9 @@ DO \$\$ BEGIN
     CREATE ROLE mostrador_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
   END IF;
 END \$\$;
+-- The server tells a lock timeout or a deadlock ("try again") from other failures by
+-- PostgreSQL's English message: whatever the cluster's locale, its connections get English.
+ALTER ROLE mostrador_app SET lc_messages TO 'C';
 SQL
   createdb_if_missing "$port" "$db"
   psql -h 127.0.0.1 -p "$port" -U postgres -qAt "$db" >/dev/null <<SQL

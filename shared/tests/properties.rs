@@ -63,9 +63,12 @@ proptest! {
         prop_assert!(window.upto >= floor);
     }
 
-    /// Any amount shown in es-AR style reads back as the same amount.
+    /// Any amount shown in es-AR style reads back as the same amount: the amounts of a shop
+    /// and every other one (all but `i64::MIN`, below).
     #[test]
-    fn money_shown_reads_back_the_same(centavos in -i64::MAX..=i64::MAX) {
+    fn money_shown_reads_back_the_same(
+        centavos in prop_oneof![-100_000_000i64..100_000_000, -i64::MAX..=i64::MAX],
+    ) {
         let shown = Money(centavos).to_string();
         prop_assert_eq!(Money::parse_es_ar(&shown), Ok(Money(centavos)), "{}", shown);
     }
@@ -101,4 +104,25 @@ proptest! {
             prop_assert_eq!(parse_cuit(&format!("{prefix}{body}{wrong}")), Err(CuitError::CheckDigit));
         }
     }
+}
+
+/// The one amount that shows but does not read back: typed, it is an overflow, never another
+/// amount.
+#[test]
+fn the_smallest_amount_is_refused_rather_than_misread() {
+    let shown = Money(i64::MIN).to_string();
+    assert_eq!(Money::parse_es_ar(&shown), Err(shared::money::MoneyParseError::Overflow), "{shown}");
+}
+
+/// Real CUITs, so the check digit above is not only `parse_cuit` agreeing with a copy of itself.
+#[test]
+fn known_cuits_are_accepted_and_a_changed_check_digit_is_not() {
+    for (cuit, digits) in [("33-69345023-9", "33693450239"), ("20-12345678-6", "20123456786")] {
+        assert_eq!(parse_cuit(cuit).as_deref(), Ok(digits));
+        assert_eq!(
+            check_digit(&digits.bytes().take(10).map(|b| u32::from(b - b'0')).collect::<Vec<_>>()),
+            u32::from(digits.as_bytes()[10] - b'0')
+        );
+    }
+    assert_eq!(parse_cuit("33-69345023-8"), Err(CuitError::CheckDigit));
 }

@@ -730,3 +730,50 @@ async fn a_revoked_invitation_link_stops_working() {
         "no half-made account"
     );
 }
+
+/// Backdates the owner's sessions and the business' activity by an hour; returns whether each
+/// moved since (seen within the last minute): (session, business).
+async fn seen_recently(app: &TestApp, b: &fixtures::Business, backdate: bool) -> (bool, bool) {
+    use app::schema::{sessions, tenants};
+    let mut conn = app.owner_conn().await;
+    if backdate {
+        let hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
+        diesel::update(sessions::table.filter(sessions::user_id.eq(b.owner.user_id)))
+            .set(sessions::last_seen_at.eq(hour_ago))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        diesel::update(tenants::table.find(b.tenant_id))
+            .set(tenants::last_activity_at.eq(hour_ago))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        return (false, false);
+    }
+    let minute_ago = chrono::Utc::now() - chrono::Duration::minutes(1);
+    let session: chrono::DateTime<chrono::Utc> = sessions::table
+        .filter(sessions::user_id.eq(b.owner.user_id))
+        .select(sessions::last_seen_at)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let business: chrono::DateTime<chrono::Utc> =
+        tenants::table.find(b.tenant_id).select(tenants::last_activity_at).first(&mut conn).await.unwrap();
+    (session > minute_ago, business > minute_ago)
+}
+
+#[tokio::test]
+async fn a_call_records_its_session_and_business_as_seen_and_a_refused_one_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let (b, session) = fixtures::business_with_session(&app, "Panadería Vista", "vista@panaderia.com.ar").await;
+    seen_recently(&app, &b, true).await;
+    let form = [("name", ""), ("cuit", ""), ("iva_condition", "monotributo"), ("time_zone", "America/Argentina/Salta")];
+    let refused = app.call("/api/tenancy/update_business", &form, Some(&session));
+    assert_eq!(refused.await.status(), 422);
+    assert_eq!(seen_recently(&app, &b, false).await, (false, false), "a refused call rolls everything back");
+    assert_eq!(app.call("/api/tenancy/list_members", &[], Some(&session)).await.status(), 200);
+    assert_eq!(seen_recently(&app, &b, false).await, (true, true), "a business call notes both");
+    seen_recently(&app, &b, true).await;
+    assert_eq!(app.call("/api/tenancy/list_my_sessions", &[], Some(&session)).await.status(), 200);
+    assert_eq!(seen_recently(&app, &b, false).await, (true, false), "an account call notes the session only");
+}

@@ -107,14 +107,12 @@ async fn an_unfiltered_query_as_the_app_role_sees_only_the_entered_tenant() {
             // (In a savepoint, so the refusal does not abort the outer transaction.)
             let write = conn
                 .transaction::<_, diesel::result::Error, _>(async |c| {
-                    diesel::sql_query(format!(
-                        "INSERT INTO audit_events (tenant_id, action) VALUES ({b_id}, 'intrusion')"
-                    ))
-                    .execute(c)
-                    .await
+                    diesel::sql_query(format!("INSERT INTO audit_events (tenant_id, action) VALUES ({b_id}, 'login')"))
+                        .execute(c)
+                        .await
                 })
                 .await;
-            Ok((m[0].n, t[0].n, write.is_err()))
+            Ok((m[0].n, t[0].n, write.is_err_and(|e| e.to_string().contains("row-level security"))))
         })
         .await
         .unwrap();

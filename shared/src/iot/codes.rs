@@ -62,7 +62,8 @@ pub enum EventKind {
     Rfid,
     /// The node answered a relay command.
     CommandAck,
-    /// The server refused what the node sent.
+    /// Reserved: listed by the table's `CHECK` since it was made, written by nothing yet (refused
+    /// frames go to `device_quarantine`).
     Rejected,
 }
 

@@ -40,12 +40,19 @@ pub async fn prepare_partitions(
         #[diesel(sql_type = Integer)]
         changed: i32,
     }
-    let row: Changed = diesel::sql_query("SELECT iot_prepare_partitions($1, $2) AS changed")
-        .bind::<Integer, _>(ahead_days)
-        .bind::<Integer, _>(retention_days)
-        .get_result(conn)
-        .await?;
-    Ok(row.changed)
+    use diesel_async::AsyncConnection;
+    // Adding or dropping a partition waits for the ingest's transactions on `readings`: longer
+    // than the pool's 5 s lock timeout may allow on a busy server, so this one waits up to 60 s.
+    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+        diesel::sql_query("SET LOCAL lock_timeout = '60s'").execute(conn).await?;
+        let row: Changed = diesel::sql_query("SELECT iot_prepare_partitions($1, $2) AS changed")
+            .bind::<Integer, _>(ahead_days)
+            .bind::<Integer, _>(retention_days)
+            .get_result(conn)
+            .await?;
+        Ok(row.changed)
+    })
+    .await
 }
 
 /// What a rollup round did.

@@ -74,7 +74,7 @@ impl ActiveSession {
         }
         diesel::sql_query(
             "UPDATE sessions SET last_seen_at = now() \
-             WHERE id = (SELECT id FROM sessions WHERE id = $1 FOR UPDATE SKIP LOCKED)",
+             WHERE id = (SELECT id FROM sessions WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED)",
         )
         .bind::<diesel::sql_types::BigInt, _>(id)
         .execute(conn)

@@ -113,7 +113,7 @@ impl Tenant {
         let minute_ago = Utc::now() - Self::TOUCH_EVERY;
         diesel::sql_query(
             "UPDATE tenants SET last_activity_at = now() WHERE id = \
-             (SELECT id FROM tenants WHERE id = $1 AND last_activity_at < $2 FOR UPDATE SKIP LOCKED)",
+             (SELECT id FROM tenants WHERE id = $1 AND last_activity_at < $2 FOR NO KEY UPDATE SKIP LOCKED)",
         )
         .bind::<diesel::sql_types::BigInt, _>(scope.tenant_id())
         .bind::<diesel::sql_types::Timestamptz, _>(minute_ago)
