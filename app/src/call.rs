@@ -74,8 +74,7 @@ where
 {
     let span = span("business");
     run(span.clone(), async move |conn| {
-        let user = auth::current_session(conn).await?.ok_or(AppError::Unauthenticated)?;
-        span.record("user_id", user.user_id);
+        let user = signed_in(conn, &span).await?;
         let scope = auth::scope_in(conn, user.clone(), permission).await?;
         span.record("tenant_id", scope.tenant_id());
         let done = work(conn, &scope).await?;
@@ -93,8 +92,7 @@ where
 {
     let span = span("account");
     run(span.clone(), async move |conn| {
-        let user = auth::current_session(conn).await?.ok_or(AppError::Unauthenticated)?;
-        span.record("user_id", user.user_id);
+        let user = signed_in(conn, &span).await?;
         user.enter(conn).await?;
         let done = work(conn, &user).await?;
         auth::note_activity(conn, &user, None).await?;
@@ -111,8 +109,7 @@ where
 {
     let span = span("operator");
     run(span.clone(), async move |conn| {
-        let user = auth::current_session(conn).await?.ok_or(AppError::Unauthenticated)?;
-        span.record("user_id", user.user_id);
+        let user = signed_in(conn, &span).await?;
         let operator = OperatorScope::of(&user).ok_or(AppError::Forbidden)?;
         operator.enter(conn).await?;
         let done = work(conn, &operator).await?;
@@ -144,6 +141,13 @@ where
         Ok(done)
     })
     .await
+}
+
+/// The session behind the cookie, named in `span`; `Unauthenticated` without one.
+async fn signed_in(conn: &mut AsyncPgConnection, span: &tracing::Span) -> Result<SessionUser, AppError> {
+    let user = auth::current_session(conn).await?.ok_or(AppError::Unauthenticated)?;
+    span.record("user_id", user.user_id);
+    Ok(user)
 }
 
 fn span(kind: &'static str) -> tracing::Span {

@@ -238,11 +238,13 @@ impl Plan {
         out: &mut BatchOutcome,
     ) -> Self {
         let mut plan = Self::default();
+        // Once per batch: every frame and reading is checked against the same window.
+        let window_ms = limits.window();
         for batch in batches {
             let Some(window) = windows.get_mut(&batch.device_id) else { continue };
             plan.counters.entry(batch.device_id).or_default().problem.clone_from(&batch.problem);
             for frame in &batch.frames {
-                plan.frame(batch, frame, window, limits, out);
+                plan.frame(batch, frame, window, limits, window_ms, out);
             }
         }
         plan
@@ -261,6 +263,7 @@ impl Plan {
         frame: &VerifiedFrame,
         window: &mut ReplayWindow,
         limits: TimeLimits,
+        window_ms: TimeWindow,
         out: &mut BatchOutcome,
     ) {
         // A number no window can hold: kept aside without touching the window (the node is
@@ -285,7 +288,7 @@ impl Plan {
         let problem = frame
             .refused
             .clone()
-            .or_else(|| check::message_problem(&frame.msg, limits.window()).map(|p| p.label().to_owned()));
+            .or_else(|| check::message_problem(&frame.msg, window_ms).map(|p| p.label().to_owned()));
         if let Some(reason) = problem {
             c.problem = Some(format!("mensaje apartado: {reason}"));
             self.keep_aside(batch, frame, &reason, out);
@@ -294,7 +297,7 @@ impl Plan {
         c.stored += 1;
         out.frames += 1;
         match &frame.msg {
-            Uplink::Telemetry { readings } => self.telemetry(batch, frame, readings, limits, out),
+            Uplink::Telemetry { readings } => self.telemetry(batch, frame, readings, limits, window_ms, out),
             Uplink::Event(event) => self.event(batch, frame, event),
             Uplink::CommandAck { cmd, ok, on, .. } => {
                 self.acks.push(AckRow {
@@ -320,12 +323,13 @@ impl Plan {
         frame: &VerifiedFrame,
         readings: &[shared::iot::wire::Reading],
         limits: TimeLimits,
+        window_ms: TimeWindow,
         out: &mut BatchOutcome,
     ) {
         let (d, t) = (batch.device_id, batch.tenant_id);
         let mut refused: Vec<String> = Vec::new();
         for r in readings {
-            if let Some(problem) = check::reading_problem(r, limits.window()) {
+            if let Some(problem) = check::reading_problem(r, window_ms) {
                 self.counters.entry(d).or_default().rejected_values += 1;
                 out.rejected_values += 1;
                 let (kind, label) = (r.k.code(), problem.label());
