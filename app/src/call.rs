@@ -76,7 +76,7 @@ where
     run(span.clone(), async move |conn| {
         let user = signed_in(conn, &span).await?;
         let scope = auth::scope_in(conn, user.clone(), permission).await?;
-        span.record("tenant_id", scope.tenant_id());
+        span.record("tenant_id", scope.tenant_id().0);
         let done = work(conn, &scope).await?;
         auth::note_activity(conn, &user, Some(&scope)).await?;
         Ok(done)
@@ -131,7 +131,7 @@ where
     run(span.clone(), async move |conn| {
         let session = auth::current_session(conn).await?;
         if let Some(user) = &session {
-            span.record("user_id", user.user_id);
+            span.record("user_id", user.user_id.0);
         }
         let visitor = Visitor { meta, session };
         let done = work(conn, &visitor).await?;
@@ -146,7 +146,7 @@ where
 /// The session behind the cookie, named in `span`; `Unauthenticated` without one.
 async fn signed_in(conn: &mut AsyncPgConnection, span: &tracing::Span) -> Result<SessionUser, AppError> {
     let user = auth::current_session(conn).await?.ok_or(AppError::Unauthenticated)?;
-    span.record("user_id", user.user_id);
+    span.record("user_id", user.user_id.0);
     Ok(user)
 }
 

@@ -6,6 +6,7 @@
 
 use diesel::sql_types::Text;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use shared::ids::{TenantId, UserId};
 
 /// One `app.*` setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +47,11 @@ pub async fn set(conn: &mut AsyncPgConnection, setting: Setting, value: &str) ->
 }
 
 /// `app.tenant_id` and `app.user_id` in one round trip (every business request does it).
-pub async fn enter_tenant_as(conn: &mut AsyncPgConnection, tenant_id: i64, user_id: i64) -> diesel::QueryResult<()> {
+pub async fn enter_tenant_as(
+    conn: &mut AsyncPgConnection,
+    tenant_id: TenantId,
+    user_id: UserId,
+) -> diesel::QueryResult<()> {
     diesel::sql_query("SELECT set_config($1, $2, true), set_config($3, $4, true)")
         .bind::<Text, _>(Setting::TenantId.name())
         .bind::<Text, _>(tenant_id.to_string())

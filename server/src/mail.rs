@@ -88,7 +88,7 @@ pub async fn send_due(pool: &DbPool, sender: &Sender) -> Result<usize, JobError>
         let recorded = match &outcome {
             Ok(()) => mail::mark_sent(&mut conn, m.id).await,
             Err(e) => {
-                tracing::warn!(mail = m.id, attempt = m.attempts + 1, error = %e, "mail not sent; will retry");
+                tracing::warn!(mail = m.id.0, attempt = m.attempts + 1, error = %e, "mail not sent; will retry");
                 mail::mark_failed(&mut conn, m, &e.to_string()).await
             }
         };

@@ -9,6 +9,7 @@ extern crate alloc;
 mod stored_code;
 
 pub mod format;
+pub mod ids;
 pub mod iot;
 pub mod money;
 pub mod mqtt_topic;

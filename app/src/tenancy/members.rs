@@ -3,6 +3,7 @@
 //! one too). Runs in the call's transaction, inside the business ([`crate::call::in_business`]).
 
 use diesel_async::AsyncPgConnection;
+use shared::ids::MemberId;
 use shared::tenancy::audit::AuditAction;
 use shared::tenancy::{Permission, Role, account};
 
@@ -61,7 +62,7 @@ pub async fn invite(
 pub async fn update(
     conn: &mut AsyncPgConnection,
     scope: &TenantScope,
-    member_id: i64,
+    member_id: MemberId,
     form: &MemberForm,
     ip: &str,
 ) -> Result<(), AppError> {
@@ -104,7 +105,7 @@ pub async fn update(
 pub async fn remove(
     conn: &mut AsyncPgConnection,
     scope: &TenantScope,
-    member_id: i64,
+    member_id: MemberId,
     ip: &str,
 ) -> Result<(), AppError> {
     let current = memberships::get(conn, scope, member_id).await?;

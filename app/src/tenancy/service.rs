@@ -3,6 +3,7 @@
 //! functions stay thin and call these.
 
 use diesel_async::AsyncPgConnection;
+use shared::ids::{SessionId, TenantId, UserId};
 use shared::tenancy::audit::AuditAction;
 use shared::tenancy::{Role, account, business};
 
@@ -187,11 +188,11 @@ pub(in crate::tenancy) async fn create_business(
     conn: &mut AsyncPgConnection,
     form: &CheckedBusiness,
     owner_name: &str,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<TenantScope, AppError> {
     let id = tenants::Tenant::reserve_id(conn).await?;
-    let scope = TenantScope::for_new_member(id, user_id, 0, Role::Owner, "");
-    scope.enter(conn).await?;
+    // No membership yet: enter the new business as the account, to write it and its first member.
+    crate::rls::enter_tenant_as(conn, id, user_id).await?;
     // Room for a "-2" .. "-9" or "-abcd" suffix within the slug's 60 characters.
     let mut base = business::slugify(&form.name);
     base.truncate(business::SLUG_MAX - 5);
@@ -244,7 +245,7 @@ pub async fn add_business(
     user: &SessionUser,
     form: &CheckedBusiness,
     meta: &RequestMeta,
-) -> Result<i64, AppError> {
+) -> Result<TenantId, AppError> {
     let scope = create_business(conn, form, &user.display_name, user.user_id).await?;
     audit::record(conn, &scope, AuditAction::BusinessCreated, &form.name, &meta.ip).await?;
     sessions::set_tenant(conn, user.session_id, scope.tenant_id()).await?;
@@ -434,10 +435,10 @@ pub async fn invitation_by_token(
 pub async fn accept_invitation(
     conn: &mut AsyncPgConnection,
     token: &str,
-    user_id: i64,
-    session_id: Option<i64>,
+    user_id: UserId,
+    session_id: Option<SessionId>,
     meta: &RequestMeta,
-) -> Result<i64, AppError> {
+) -> Result<TenantId, AppError> {
     let hash = auth::token_hash(token.trim());
     auth::set_invitation_hash(conn, &hash).await?;
     let inv = invitations::by_token(conn, &hash)
@@ -452,8 +453,7 @@ pub async fn accept_invitation(
         ));
     }
     let role = inv.role;
-    let scope = TenantScope::for_new_member(inv.tenant_id, user.id, 0, role, "");
-    scope.enter(conn).await?;
+    crate::rls::enter_tenant_as(conn, inv.tenant_id, user.id).await?;
     let member_id = match memberships::of_user_in(conn, user.id, inv.tenant_id).await? {
         Some(existing) => existing.id,
         None => {

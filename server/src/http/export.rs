@@ -16,6 +16,7 @@ use diesel_async::AsyncConnection;
 use futures::StreamExt;
 use http::{HeaderValue, StatusCode, header};
 use shared::format::fixed_plain;
+use shared::ids::DeviceId;
 use shared::iot::dto::ChartRange;
 use shared::iot::sensor::SensorKind;
 use shared::tenancy::Permission;
@@ -101,7 +102,7 @@ type Chunk = Result<bytes::Bytes, std::io::Error>;
 fn rows(
     pool: app::db::DbPool,
     scope: TenantScope,
-    device_id: i64,
+    device_id: DeviceId,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     json: bool,

@@ -9,6 +9,7 @@
 //! stand alone; those are quarantined and the rest commits. Transient failures are retried with
 //! back-off while the queue holds the rest; nothing is acknowledged that is not committed.
 
+use shared::ids::DeviceId;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -158,7 +159,8 @@ pub async fn run_worker(
         IngestStats::add(&stats.quarantined, outcome.quarantined);
         IngestStats::add(&stats.stale_key, outcome.stale_key);
         // Committed: now the nodes may forget.
-        let uids: HashMap<i64, &str> = batches.iter().zip(&uids).map(|(b, uid)| (b.device_id, uid.as_str())).collect();
+        let uids: HashMap<DeviceId, &str> =
+            batches.iter().zip(&uids).map(|(b, uid)| (b.device_id, uid.as_str())).collect();
         for (device_id, upto) in outcome.acks {
             let Some(uid) = uids.get(&device_id) else { continue };
             let Some(secret) = registry.cached(uid).and_then(|k| k.secret.clone()) else { continue };

@@ -7,6 +7,7 @@
 //! A device whose key changed is disconnected from the embedded broker as soon as a refresh
 //! sees the change ([`Kick`]).
 
+use shared::ids::{DeviceId, TenantId};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -33,9 +34,9 @@ const NEGATIVE_TTL: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone)]
 pub struct DeviceKey {
     /// Internal id.
-    pub id: i64,
+    pub id: DeviceId,
     /// Its business.
-    pub tenant_id: i64,
+    pub tenant_id: TenantId,
     /// HMAC key (`None`: revoked).
     pub secret: Option<Secret>,
     /// The key's version in the database (the ingest stores frames only if it still matches).

@@ -5,6 +5,7 @@
 use app::tenancy::auth::{PasswordHasher, new_token, token_hash};
 use app::tenancy::db::{memberships, sessions, tenants, users};
 use diesel_async::AsyncPgConnection;
+use shared::ids::{MemberId, SessionId, TenantId, UserId};
 use shared::tenancy::Role;
 
 use crate::helpers::{Session, TestApp};
@@ -15,16 +16,16 @@ pub const PASSWORD: &str = "contraseña de prueba";
 /// An account created by a fixture.
 #[derive(Debug, Clone)]
 pub struct Account {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub email: String,
 }
 
 /// A business created by a fixture, with its owner.
 #[derive(Debug, Clone)]
 pub struct Business {
-    pub tenant_id: i64,
+    pub tenant_id: TenantId,
     pub owner: Account,
-    pub owner_member_id: i64,
+    pub owner_member_id: MemberId,
 }
 
 fn hash() -> String {
@@ -73,7 +74,7 @@ pub async fn business(conn: &mut AsyncPgConnection, name: &str, owner_email: &st
 }
 
 /// Adds `account` to a business with `role`; returns the membership id.
-pub async fn member(conn: &mut AsyncPgConnection, tenant_id: i64, account: &Account, role: Role) -> i64 {
+pub async fn member(conn: &mut AsyncPgConnection, tenant_id: TenantId, account: &Account, role: Role) -> MemberId {
     memberships::create(
         conn,
         &memberships::NewMembership { tenant_id, user_id: account.user_id, role, display_name: &account.email },
@@ -83,7 +84,11 @@ pub async fn member(conn: &mut AsyncPgConnection, tenant_id: i64, account: &Acco
 }
 
 /// A signed-in session of `account` working in `tenant_id`; returns it and its row id.
-pub async fn session(conn: &mut AsyncPgConnection, account: &Account, tenant_id: Option<i64>) -> (Session, i64) {
+pub async fn session(
+    conn: &mut AsyncPgConnection,
+    account: &Account,
+    tenant_id: Option<TenantId>,
+) -> (Session, SessionId) {
     let token = new_token();
     let id =
         sessions::create(conn, &token_hash(&token), account.user_id, tenant_id, "127.0.0.1", "fixture").await.unwrap();

@@ -121,8 +121,8 @@ async fn minutes_and_hours_roll_up_late_readings_are_rerolled_and_charts_count_e
         })
         .unwrap();
     let batch = app::iot::db::ingest::DeviceBatch {
-        device_id: device_row,
-        tenant_id: tenant,
+        device_id: shared::ids::DeviceId(device_row),
+        tenant_id: shared::ids::TenantId(tenant),
         key_version: 1,
         frames: vec![app::iot::db::ingest::VerifiedFrame {
             seq: 1,
@@ -135,7 +135,7 @@ async fn minutes_and_hours_roll_up_late_readings_are_rerolled_and_charts_count_e
         ..Default::default()
     };
     let outcome = app::iot::db::ingest::write_batch(&mut conn, &[batch], limits).await.unwrap();
-    assert_eq!((outcome.readings, outcome.acks), (1, vec![(device_row, 1)]));
+    assert_eq!((outcome.readings, outcome.acks), (1, vec![(shared::ids::DeviceId(device_row), 1)]));
     roll_until_done(&app).await;
     assert_eq!(count(&mut conn, &minute(old)).await, 4);
     assert_eq!(count(&mut conn, &hour).await, 4);

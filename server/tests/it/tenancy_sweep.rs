@@ -96,9 +96,9 @@ const PROBES: &[Call] = &[
 /// Business A: what B must never see or change.
 struct A {
     business: Business,
-    cashier_member: i64,
+    cashier_member: shared::ids::MemberId,
     invitation: i64,
-    session_id: i64,
+    session_id: shared::ids::SessionId,
     device: String,
     markers: Vec<String>,
 }
@@ -289,7 +289,7 @@ async fn changes_to_a(conn: &mut diesel_async::AsyncPgConnection, a: &A) -> Vec<
         .load(conn)
         .await
         .unwrap();
-    let cashier = roles.iter().find(|(id, ..)| *id == a.cashier_member);
+    let cashier = roles.iter().find(|(id, ..)| *id == a.cashier_member.0);
     if roles.len() != 2 || cashier.is_none_or(|(_, role, name)| role != "cashier" || name == "Tomado") {
         failures.push(format!("A's members changed: {roles:?}"));
     }

@@ -7,12 +7,13 @@ use serde::{Deserialize, Serialize};
 
 use super::business::{IvaCondition, Rubro};
 use super::roles::{Permission, Role};
+use crate::ids::{InvitationId, MailId, MemberId, SessionId, TenantId, UserId};
 
 /// Who is looking: the signed-in account and the business it works in now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Viewer {
     /// The account.
-    pub user_id: i64,
+    pub user_id: UserId,
     /// Its email address.
     pub email: String,
     /// How it is called.
@@ -38,7 +39,7 @@ impl Viewer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurrentBusiness {
     /// Its id.
-    pub tenant_id: i64,
+    pub tenant_id: TenantId,
     /// Its name.
     pub name: String,
     /// Its rubro.
@@ -53,7 +54,7 @@ pub struct CurrentBusiness {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BusinessChoice {
     /// Its id.
-    pub tenant_id: i64,
+    pub tenant_id: TenantId,
     /// Its name.
     pub name: String,
     /// The viewer's role in it.
@@ -85,7 +86,7 @@ pub struct BusinessSettings {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Member {
     /// Membership id.
-    pub id: i64,
+    pub id: MemberId,
     /// The account's email.
     pub email: String,
     /// Name shown in this business (tickets, agenda).
@@ -106,7 +107,7 @@ pub struct Member {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Invitation {
     /// Its id.
-    pub id: i64,
+    pub id: InvitationId,
     /// Who is invited.
     pub email: String,
     /// The role they get.
@@ -134,7 +135,7 @@ pub struct InvitationPreview {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionEntry {
     /// Its public id (never the cookie's token).
-    pub id: i64,
+    pub id: SessionId,
     /// Browser, as it said.
     pub user_agent: String,
     /// Address it came from.
@@ -166,7 +167,7 @@ pub struct AuditEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OperatorBusiness {
     /// Its id.
-    pub id: i64,
+    pub id: TenantId,
     /// Name.
     pub name: String,
     /// Slug.
@@ -187,7 +188,7 @@ pub struct OperatorBusiness {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DevMail {
     /// Its id.
-    pub id: i64,
+    pub id: MailId,
     /// Recipient.
     pub to: String,
     /// Subject.

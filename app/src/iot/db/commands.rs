@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use shared::ids::{CommandId, DeviceId};
 use shared::iot::codes::CommandStatus;
 
 use crate::schema::{device_commands, devices};
@@ -21,9 +22,9 @@ pub const RESEND_EVERY_SECS: i64 = 5;
 #[diesel(table_name = device_commands)]
 pub struct CommandRow {
     /// Id.
-    pub id: i64,
+    pub id: CommandId,
     /// Device.
-    pub device_id: i64,
+    pub device_id: DeviceId,
     /// Command number.
     pub seq: i64,
     /// Relay.
@@ -47,7 +48,7 @@ impl CommandRow {
     pub async fn create(
         conn: &mut AsyncPgConnection,
         scope: &TenantScope,
-        device_id: i64,
+        device_id: DeviceId,
         relay: Option<i16>,
         command: &shared::iot::wire::Command,
     ) -> QueryResult<i64> {
@@ -78,7 +79,7 @@ impl CommandRow {
     pub async fn recent(
         conn: &mut AsyncPgConnection,
         scope: &TenantScope,
-        device_id: i64,
+        device_id: DeviceId,
         limit: i64,
     ) -> QueryResult<Vec<Self>> {
         device_commands::table

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use shared::ids::{DeviceId, TenantId};
 
 use crate::schema::devices;
 use crate::tenancy::auth::TenantScope;
@@ -13,9 +14,9 @@ use crate::tenancy::auth::TenantScope;
 #[diesel(table_name = devices)]
 pub struct DeviceKeyRow {
     /// Internal id.
-    pub id: i64,
+    pub id: DeviceId,
     /// Its business.
-    pub tenant_id: i64,
+    pub tenant_id: TenantId,
     /// Public id (MQTT username).
     pub uid: String,
     /// HMAC key; `None` once revoked.
@@ -58,7 +59,7 @@ impl DeviceKeyRow {
 #[diesel(table_name = devices)]
 pub struct Device {
     /// Internal id.
-    pub id: i64,
+    pub id: DeviceId,
     /// Public id.
     pub uid: String,
     /// Name people gave it.
@@ -102,7 +103,7 @@ pub struct Device {
 #[diesel(table_name = devices)]
 pub struct NewDevice<'a> {
     /// Its business.
-    pub tenant_id: i64,
+    pub tenant_id: TenantId,
     /// Public id.
     pub uid: &'a str,
     /// Name.
@@ -136,7 +137,11 @@ impl Device {
     }
 
     /// Creates a device; returns its internal id.
-    pub async fn create(conn: &mut AsyncPgConnection, scope: &TenantScope, new: &NewDevice<'_>) -> QueryResult<i64> {
+    pub async fn create(
+        conn: &mut AsyncPgConnection,
+        scope: &TenantScope,
+        new: &NewDevice<'_>,
+    ) -> QueryResult<DeviceId> {
         debug_assert_eq!(new.tenant_id, scope.tenant_id());
         diesel::insert_into(devices::table).values(new).returning(devices::id).get_result(conn).await
     }
@@ -202,7 +207,7 @@ impl Device {
 pub async fn recent_events(
     conn: &mut AsyncPgConnection,
     scope: &TenantScope,
-    device_id: i64,
+    device_id: DeviceId,
     limit: i64,
 ) -> QueryResult<Vec<(shared::iot::codes::EventKind, DateTime<Utc>, serde_json::Value)>> {
     use crate::schema::device_events as e;
@@ -221,7 +226,7 @@ pub async fn recent_events(
 pub async fn recent_quarantine(
     conn: &mut AsyncPgConnection,
     scope: &TenantScope,
-    device_id: i64,
+    device_id: DeviceId,
     limit: i64,
 ) -> QueryResult<Vec<(i64, Vec<u8>, String, DateTime<Utc>)>> {
     use crate::schema::device_quarantine as q;
@@ -243,13 +248,13 @@ pub async fn create_for_simulation(
     slug: &str,
     prefix: &str,
     devices: &[(String, [u8; 32])],
-) -> QueryResult<Option<i64>> {
+) -> QueryResult<Option<TenantId>> {
     use diesel::sql_types::{BigInt, Text};
     use diesel_async::AsyncConnection;
     #[derive(diesel::QueryableByName)]
     struct Id {
         #[diesel(sql_type = BigInt)]
-        id: i64,
+        id: TenantId,
     }
     conn.transaction::<_, diesel::result::Error, _>(async |conn| {
         crate::rls::enter_system(conn).await?;

@@ -14,6 +14,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use diesel::QueryResult;
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, SmallInt, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use shared::ids::{DeviceId, TenantId};
 use shared::iot::check::{self, TimeWindow};
 use shared::iot::codes::EventKind;
 use shared::iot::replay::{ReplayWindow, Verdict};
@@ -41,9 +42,9 @@ pub struct VerifiedFrame {
 #[derive(Debug, Clone, Default)]
 pub struct DeviceBatch {
     /// Internal device id.
-    pub device_id: i64,
+    pub device_id: DeviceId,
     /// Its business.
-    pub tenant_id: i64,
+    pub tenant_id: TenantId,
     /// The key version the frames' MACs were checked with; frames checked with a key the device
     /// no longer has (rotated a moment ago) are not stored.
     pub key_version: i64,
@@ -80,7 +81,7 @@ impl TimeLimits {
 #[derive(Debug, Clone, Default)]
 pub struct BatchOutcome {
     /// Per device: the sequence number to acknowledge (everything up to it is committed).
-    pub acks: Vec<(i64, u64)>,
+    pub acks: Vec<(DeviceId, u64)>,
     /// Frames stored.
     pub frames: u64,
     /// Readings stored.
@@ -116,8 +117,8 @@ impl BatchOutcome {
 /// Frames kept aside, as columns for one `unnest` insert.
 #[derive(Default)]
 struct Quarantine {
-    tenant: Vec<i64>,
-    device: Vec<i64>,
+    tenant: Vec<TenantId>,
+    device: Vec<DeviceId>,
     seq: Vec<i64>,
     payload: Vec<Vec<u8>>,
     reason: Vec<String>,
@@ -145,8 +146,8 @@ impl Quarantine {
 /// Readings (or latest values, or rollup marks) as columns for one `unnest` statement.
 #[derive(Default)]
 struct Columns {
-    tenant: Vec<i64>,
-    device: Vec<i64>,
+    tenant: Vec<TenantId>,
+    device: Vec<DeviceId>,
     kind: Vec<i16>,
     channel: Vec<i16>,
     at: Vec<DateTime<Utc>>,
@@ -156,7 +157,7 @@ struct Columns {
 #[derive(diesel::QueryableByName)]
 struct WindowRow {
     #[diesel(sql_type = BigInt)]
-    id: i64,
+    id: DeviceId,
     #[diesel(sql_type = BigInt)]
     seq_upto: i64,
     #[diesel(sql_type = BigInt)]
@@ -166,20 +167,20 @@ struct WindowRow {
 }
 
 /// Device, kind, channel.
-type Sensor = (i64, i16, i16);
+type Sensor = (DeviceId, i16, i16);
 
 /// A sensor's newest value in the batch.
 #[derive(Debug, Clone, Copy)]
 struct Latest {
-    tenant: i64,
+    tenant: TenantId,
     value: i32,
     at: DateTime<Utc>,
 }
 
 /// A row of `device_events`.
 struct EventRow {
-    tenant: i64,
-    device: i64,
+    tenant: TenantId,
+    device: DeviceId,
     kind: EventKind,
     at: DateTime<Utc>,
     detail: String,
@@ -187,7 +188,7 @@ struct EventRow {
 
 /// A node's boot: what it said about itself.
 struct BootRow {
-    device: i64,
+    device: DeviceId,
     firmware: String,
     rssi: i16,
     relays: i16,
@@ -196,7 +197,7 @@ struct BootRow {
 
 /// A node's answer to a relay command.
 struct AckRow {
-    device: i64,
+    device: DeviceId,
     seq: i64,
     ok: bool,
     on: Option<bool>,
@@ -220,20 +221,20 @@ struct Plan {
     quarantine: Quarantine,
     readings: Columns,
     latest: BTreeMap<Sensor, Latest>,
-    dirty: BTreeSet<(i64, i16, i16, DateTime<Utc>)>,
+    dirty: BTreeSet<(DeviceId, i16, i16, DateTime<Utc>)>,
     events: Vec<EventRow>,
     acks: Vec<AckRow>,
     boots: Vec<BootRow>,
     /// Device, RSSI.
-    statuses: Vec<(i64, i16)>,
-    counters: BTreeMap<i64, DeviceCounters>,
+    statuses: Vec<(DeviceId, i16)>,
+    counters: BTreeMap<DeviceId, DeviceCounters>,
 }
 
 impl Plan {
     /// Plans every frame of `batches` whose device has a window (locked, key unchanged).
     fn of(
         batches: &[DeviceBatch],
-        windows: &mut HashMap<i64, ReplayWindow>,
+        windows: &mut HashMap<DeviceId, ReplayWindow>,
         limits: TimeLimits,
         out: &mut BatchOutcome,
     ) -> Self {
@@ -421,16 +422,16 @@ async fn lock_windows(
     conn: &mut AsyncPgConnection,
     batches: &[DeviceBatch],
     out: &mut BatchOutcome,
-) -> QueryResult<HashMap<i64, ReplayWindow>> {
-    let mut ids: Vec<i64> = batches.iter().map(|b| b.device_id).collect();
+) -> QueryResult<HashMap<DeviceId, ReplayWindow>> {
+    let mut ids: Vec<DeviceId> = batches.iter().map(|b| b.device_id).collect();
     ids.sort_unstable();
     ids.dedup();
     let rows: Vec<WindowRow> = diesel::sql_query(include_str!("sql/ingest_lock_devices.sql"))
         .bind::<Array<BigInt>, _>(&ids)
         .load(conn)
         .await?;
-    let keys: HashMap<i64, i64> = rows.iter().map(|w| (w.id, w.key_version)).collect();
-    let mut windows: HashMap<i64, ReplayWindow> =
+    let keys: HashMap<DeviceId, i64> = rows.iter().map(|w| (w.id, w.key_version)).collect();
+    let mut windows: HashMap<DeviceId, ReplayWindow> =
         rows.into_iter().map(|w| (w.id, ReplayWindow::from_columns(w.seq_upto, w.seq_above))).collect();
     for batch in batches {
         if keys.get(&batch.device_id).is_some_and(|k| *k != batch.key_version) {
@@ -498,7 +499,10 @@ async fn upsert_latest(conn: &mut AsyncPgConnection, latest: &BTreeMap<Sensor, L
 }
 
 /// Marks the minutes late readings landed in, for the rollups to redo.
-async fn mark_dirty(conn: &mut AsyncPgConnection, dirty: &BTreeSet<(i64, i16, i16, DateTime<Utc>)>) -> QueryResult<()> {
+async fn mark_dirty(
+    conn: &mut AsyncPgConnection,
+    dirty: &BTreeSet<(DeviceId, i16, i16, DateTime<Utc>)>,
+) -> QueryResult<()> {
     if dirty.is_empty() {
         return Ok(());
     }
@@ -536,7 +540,11 @@ async fn insert_events(conn: &mut AsyncPgConnection, events: &[EventRow]) -> Que
 }
 
 /// What nodes said about themselves when they booted or reported their signal.
-async fn record_boots(conn: &mut AsyncPgConnection, boots: &[BootRow], statuses: &[(i64, i16)]) -> QueryResult<()> {
+async fn record_boots(
+    conn: &mut AsyncPgConnection,
+    boots: &[BootRow],
+    statuses: &[(DeviceId, i16)],
+) -> QueryResult<()> {
     for b in boots {
         diesel::sql_query(
             "UPDATE devices SET firmware = $2, rssi = $3, relay_count = $4, booted_at = $5 WHERE id = $1",
@@ -577,8 +585,8 @@ async fn record_acks(conn: &mut AsyncPgConnection, acks: &[AckRow]) -> QueryResu
 async fn update_devices(
     conn: &mut AsyncPgConnection,
     batches: &[DeviceBatch],
-    windows: &HashMap<i64, ReplayWindow>,
-    mut counters: BTreeMap<i64, DeviceCounters>,
+    windows: &HashMap<DeviceId, ReplayWindow>,
+    mut counters: BTreeMap<DeviceId, DeviceCounters>,
     out: &mut BatchOutcome,
 ) -> QueryResult<()> {
     let mut u = DeviceUpdate::default();
@@ -624,7 +632,7 @@ async fn update_devices(
 /// The devices' new counters, as columns for one `unnest` update.
 #[derive(Default)]
 struct DeviceUpdate {
-    id: Vec<i64>,
+    id: Vec<DeviceId>,
     upto: Vec<i64>,
     above: Vec<i64>,
     seen: Vec<Option<DateTime<Utc>>>,

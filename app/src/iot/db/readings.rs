@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Integer, Interval, SmallInt, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use shared::ids::DeviceId;
 
 use crate::schema::device_latest;
 
@@ -13,7 +14,7 @@ use crate::schema::device_latest;
 #[diesel(table_name = device_latest)]
 pub struct Latest {
     /// Device.
-    pub device_id: i64,
+    pub device_id: DeviceId,
     /// Sensor kind id.
     pub kind: i16,
     /// Channel.
@@ -26,7 +27,7 @@ pub struct Latest {
 
 impl Latest {
     /// Latest values of `device_ids` (the caller's transaction has entered the business).
-    pub async fn of_devices(conn: &mut AsyncPgConnection, device_ids: &[i64]) -> QueryResult<Vec<Self>> {
+    pub async fn of_devices(conn: &mut AsyncPgConnection, device_ids: &[DeviceId]) -> QueryResult<Vec<Self>> {
         device_latest::table
             .filter(device_latest::device_id.eq_any(device_ids))
             .order((device_latest::device_id, device_latest::kind, device_latest::channel))
@@ -62,7 +63,7 @@ pub struct Bucket {
 #[expect(clippy::too_many_arguments, reason = "one query's parameters")]
 pub async fn series(
     conn: &mut AsyncPgConnection,
-    device_id: i64,
+    device_id: DeviceId,
     kind: i16,
     channel: i16,
     from: DateTime<Utc>,
@@ -127,7 +128,7 @@ pub struct ExportRow {
 /// memory stays flat whatever the range).
 pub async fn window(
     conn: &mut AsyncPgConnection,
-    device_id: i64,
+    device_id: DeviceId,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> QueryResult<Vec<ExportRow>> {

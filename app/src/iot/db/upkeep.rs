@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use diesel::sql_types::{Array, BigInt, Integer, SmallInt, Timestamptz};
 use diesel::{OptionalExtension, QueryResult};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use shared::ids::DeviceId;
 
 /// Minutes are rolled up once they are this old. Readings older than [`LATE_AFTER_SECS`] when
 /// they arrive mark their minute for a second pass instead, and an ingest transaction never
@@ -69,7 +70,7 @@ pub struct RollupRound {
 #[derive(diesel::QueryableByName)]
 struct Dirty {
     #[diesel(sql_type = BigInt)]
-    device_id: i64,
+    device_id: DeviceId,
     #[diesel(sql_type = SmallInt)]
     kind: i16,
     #[diesel(sql_type = SmallInt)]
@@ -152,7 +153,7 @@ async fn roll_late(
     if dirty.is_empty() {
         return Ok(0);
     }
-    let devices: Vec<i64> = dirty.iter().map(|d| d.device_id).collect();
+    let devices: Vec<DeviceId> = dirty.iter().map(|d| d.device_id).collect();
     let kinds: Vec<i16> = dirty.iter().map(|d| d.kind).collect();
     let channels: Vec<i16> = dirty.iter().map(|d| d.channel).collect();
     let buckets: Vec<DateTime<Utc>> = dirty.iter().map(|d| d.bucket).collect();

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
+use shared::ids::DeviceId;
 use shared::iot::codes::{CommandStatus, EventKind};
 use shared::iot::dto::{
     DeviceLive, DeviceRejections, DeviceSummary, EventView, ONLINE_WITHIN_SECS, QuarantineView, RelayView, SensorValue,
@@ -23,7 +24,7 @@ pub async fn summaries(
     scope: &TenantScope,
     devices: Vec<Device>,
 ) -> Result<Vec<DeviceSummary>, AppError> {
-    let ids: Vec<i64> = devices.iter().map(|d| d.id).collect();
+    let ids: Vec<DeviceId> = devices.iter().map(|d| d.id).collect();
     let latest = Latest::of_devices(conn, &ids).await?;
     let now = Utc::now();
     Ok(devices

@@ -1,6 +1,7 @@
 //! Sign up (and finish it from the mailed link), log in and out, email confirmation, password reset and change, who am I.
 
 use leptos::prelude::*;
+use shared::ids::TenantId;
 use shared::tenancy::dto::Viewer;
 
 use crate::error::AppError;
@@ -192,7 +193,7 @@ pub async fn change_password(current_password: String, new_password: String) -> 
 
 /// Moves this session to another business the account belongs to.
 #[server(prefix = "/api/tenancy", endpoint = "switch_business")]
-pub async fn switch_business(tenant_id: i64) -> Result<(), AppError> {
+pub async fn switch_business(tenant_id: TenantId) -> Result<(), AppError> {
     use crate::tenancy::db::{memberships, sessions};
     crate::call::as_account(async |conn, user| {
         memberships::of_user_in(conn, user.user_id, tenant_id).await?.ok_or(AppError::NotFound)?;

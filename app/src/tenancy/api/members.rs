@@ -2,6 +2,7 @@
 //! [`crate::tenancy::members`].
 
 use leptos::prelude::*;
+use shared::ids::{InvitationId, MemberId};
 use shared::tenancy::dto::{Invitation, InvitationPreview, Member};
 
 use crate::error::AppError;
@@ -35,7 +36,7 @@ pub async fn list_members() -> Result<Vec<Member>, AppError> {
 /// make or change owners; the last owner stays.
 #[server(prefix = "/api/tenancy", endpoint = "update_member")]
 pub async fn update_member(
-    member_id: i64,
+    member_id: MemberId,
     role: String,
     display_name: String,
     #[server(default)] phone: String,
@@ -54,7 +55,7 @@ pub async fn update_member(
 
 /// Removes a member from the business (their account stays).
 #[server(prefix = "/api/tenancy", endpoint = "remove_member")]
-pub async fn remove_member(member_id: i64) -> Result<(), AppError> {
+pub async fn remove_member(member_id: MemberId) -> Result<(), AppError> {
     use shared::tenancy::Permission;
 
     use crate::tenancy::{auth, members};
@@ -102,7 +103,7 @@ pub async fn invite_member(email: String, role: String) -> Result<(), AppError> 
 
 /// Cancels an open invitation; its link stops working.
 #[server(prefix = "/api/tenancy", endpoint = "revoke_invitation")]
-pub async fn revoke_invitation(invitation_id: i64) -> Result<(), AppError> {
+pub async fn revoke_invitation(invitation_id: InvitationId) -> Result<(), AppError> {
     use shared::tenancy::Permission;
 
     use crate::tenancy::{auth, db::audit, db::invitations};

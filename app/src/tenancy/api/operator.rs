@@ -1,6 +1,7 @@
 //! The platform operator's list of businesses and suspension.
 
 use leptos::prelude::*;
+use shared::ids::TenantId;
 use shared::tenancy::dto::OperatorBusiness;
 
 use crate::error::AppError;
@@ -31,7 +32,7 @@ pub async fn list_businesses() -> Result<Vec<OperatorBusiness>, AppError> {
 
 /// Suspends (`suspended = true`) or reinstates a business.
 #[server(prefix = "/api/tenancy", endpoint = "set_business_suspended")]
-pub async fn set_business_suspended(tenant_id: i64, suspended: bool) -> Result<(), AppError> {
+pub async fn set_business_suspended(tenant_id: TenantId, suspended: bool) -> Result<(), AppError> {
     use crate::tenancy::{auth, db::audit, db::tenants::Tenant};
     let ip = auth::request_meta().ip;
     crate::call::as_operator(async |conn, operator| {

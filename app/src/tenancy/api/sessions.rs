@@ -1,6 +1,7 @@
 //! "Mis sesiones": the signed-in account's open sessions, and closing them.
 
 use leptos::prelude::*;
+use shared::ids::SessionId;
 use shared::tenancy::dto::SessionEntry;
 
 use crate::error::AppError;
@@ -31,7 +32,7 @@ pub async fn list_my_sessions() -> Result<Vec<SessionEntry>, AppError> {
 
 /// Closes one of the account's sessions (another account's id is "not found").
 #[server(prefix = "/api/tenancy", endpoint = "revoke_session")]
-pub async fn revoke_session(session_id: i64) -> Result<(), AppError> {
+pub async fn revoke_session(session_id: SessionId) -> Result<(), AppError> {
     use crate::tenancy::{auth, db::audit, db::sessions};
     let ip = auth::request_meta().ip;
     crate::call::as_account(async |conn, user| {

@@ -4,6 +4,7 @@
 //! `app.tenant_id` in the transaction so row-level security agrees.
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
+use shared::ids::{MemberId, SessionId, TenantId, UserId};
 use shared::tenancy::{Permission, Role};
 
 use crate::error::AppError;
@@ -14,9 +15,9 @@ use crate::tenancy::db::{memberships, sessions::ActiveSession, tenants::Tenant};
 #[derive(Debug, Clone)]
 pub struct SessionUser {
     /// The session row.
-    pub session_id: i64,
+    pub session_id: SessionId,
     /// The account.
-    pub user_id: i64,
+    pub user_id: UserId,
     /// Its email.
     pub email: String,
     /// Its name.
@@ -26,7 +27,7 @@ pub struct SessionUser {
     /// The platform operator.
     pub is_operator: bool,
     /// The business the session works in.
-    pub current_tenant_id: Option<i64>,
+    pub current_tenant_id: Option<TenantId>,
     /// When the session was last seen (before this request).
     pub last_seen_at: chrono::DateTime<chrono::Utc>,
 }
@@ -39,7 +40,7 @@ impl SessionUser {
     }
 
     /// [`SessionUser::enter`] for an account that has no session yet (logging in).
-    pub async fn enter_user_id(conn: &mut AsyncPgConnection, user_id: i64) -> diesel::QueryResult<()> {
+    pub async fn enter_user_id(conn: &mut AsyncPgConnection, user_id: UserId) -> diesel::QueryResult<()> {
         rls::set(conn, Setting::UserId, &user_id.to_string()).await
     }
 }
@@ -48,7 +49,7 @@ impl SessionUser {
 /// link is the authority; no membership exists yet).
 pub(in crate::tenancy) async fn enter_invited_business(
     conn: &mut AsyncPgConnection,
-    tenant_id: i64,
+    tenant_id: TenantId,
 ) -> diesel::QueryResult<()> {
     rls::set(conn, Setting::TenantId, &tenant_id.to_string()).await
 }
@@ -61,9 +62,9 @@ pub async fn set_invitation_hash(conn: &mut AsyncPgConnection, hash: &str) -> di
 /// Permission to work on one business' rows, as one member with one role.
 #[derive(Debug, Clone)]
 pub struct TenantScope {
-    tenant_id: i64,
-    user_id: i64,
-    member_id: i64,
+    tenant_id: TenantId,
+    user_id: UserId,
+    member_id: MemberId,
     role: Role,
     time_zone: chrono_tz::Tz,
     /// The member's business has not noted activity for a while ([`note_activity`]).
@@ -72,15 +73,15 @@ pub struct TenantScope {
 
 impl TenantScope {
     /// The business.
-    pub fn tenant_id(&self) -> i64 {
+    pub fn tenant_id(&self) -> TenantId {
         self.tenant_id
     }
     /// The account acting.
-    pub fn user_id(&self) -> i64 {
+    pub fn user_id(&self) -> UserId {
         self.user_id
     }
     /// Its membership in the business.
-    pub fn member_id(&self) -> i64 {
+    pub fn member_id(&self) -> MemberId {
         self.member_id
     }
     /// Its role there.
@@ -100,9 +101,9 @@ impl TenantScope {
     /// The scope of a member who just joined (sign-up, accepted invitation): built by the
     /// tenancy code itself, right after it wrote that membership in the same transaction.
     pub(in crate::tenancy) fn for_new_member(
-        tenant_id: i64,
-        user_id: i64,
-        member_id: i64,
+        tenant_id: TenantId,
+        user_id: UserId,
+        member_id: MemberId,
         role: Role,
         time_zone: &str,
     ) -> Self {
@@ -113,7 +114,7 @@ impl TenantScope {
 /// Permission to act as the platform operator (every business, read and suspend).
 #[derive(Debug, Clone)]
 pub struct OperatorScope {
-    user_id: i64,
+    user_id: UserId,
 }
 
 impl OperatorScope {
@@ -123,12 +124,12 @@ impl OperatorScope {
     }
 
     /// The operator's account.
-    pub fn user_id(&self) -> i64 {
+    pub fn user_id(&self) -> UserId {
         self.user_id
     }
 
     /// Enters business `tenant_id` too (to write its audit log).
-    pub async fn enter_business(&self, conn: &mut AsyncPgConnection, tenant_id: i64) -> diesel::QueryResult<()> {
+    pub async fn enter_business(&self, conn: &mut AsyncPgConnection, tenant_id: TenantId) -> diesel::QueryResult<()> {
         rls::set(conn, Setting::TenantId, &tenant_id.to_string()).await
     }
 

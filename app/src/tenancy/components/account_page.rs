@@ -79,7 +79,10 @@ fn ResendVerificationForm() -> impl IntoView {
 }
 
 #[component]
-fn BusinessSwitcher(businesses: Vec<shared::tenancy::dto::BusinessChoice>, current: Option<i64>) -> impl IntoView {
+fn BusinessSwitcher(
+    businesses: Vec<shared::tenancy::dto::BusinessChoice>,
+    current: Option<shared::ids::TenantId>,
+) -> impl IntoView {
     let action = ServerAction::<SwitchBusiness>::new();
     let switched = action_ok(action);
     Effect::new(move |_| {
@@ -106,7 +109,7 @@ fn BusinessSwitcher(businesses: Vec<shared::tenancy::dto::BusinessChoice>, curre
                                 } else {
                                     view! {
                                         <ActionForm action attr:class="inline">
-                                            <input type="hidden" name="tenant_id" value=b.tenant_id />
+                                            <input type="hidden" name="tenant_id" value=b.tenant_id.to_string() />
                                             <button type="submit" class="button secondary small">
                                                 "Cambiar a este"
                                             </button>
@@ -246,7 +249,11 @@ fn SessionsList() -> impl IntoView {
                                                                 } else {
                                                                     view! {
                                                                         <ActionForm action=revoke attr:class="inline">
-                                                                            <input type="hidden" name="session_id" value=s.id />
+                                                                            <input
+                                                                                type="hidden"
+                                                                                name="session_id"
+                                                                                value=s.id.to_string()
+                                                                            />
                                                                             <button type="submit" class="button secondary small">
                                                                                 "Cerrar"
                                                                             </button>

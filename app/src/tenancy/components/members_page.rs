@@ -124,7 +124,7 @@ fn MemberCard(member: Member, my_role: Option<Role>, can_manage: bool, changed: 
             <details>
                 <summary>"Editar"</summary>
                 <ActionForm action=update>
-                    <input type="hidden" name="member_id" value=member.id />
+                    <input type="hidden" name="member_id" value=member.id.to_string() />
                     <SelectField name="role" id=id("role") label="Rol" options selected=member.role.code() error />
                     <Field
                         name="display_name"
@@ -148,7 +148,7 @@ fn MemberCard(member: Member, my_role: Option<Role>, can_manage: bool, changed: 
                     .then(|| {
                         view! {
                             <ActionForm action=remove attr:class="inline">
-                                <input type="hidden" name="member_id" value=member.id />
+                                <input type="hidden" name="member_id" value=member.id.to_string() />
                                 <button type="submit" class="button danger small">
                                     "Quitar del negocio"
                                 </button>
@@ -227,7 +227,11 @@ fn InvitationList(
                                                         .then(|| {
                                                             view! {
                                                                 <ActionForm action=revoke attr:class="inline">
-                                                                    <input type="hidden" name="invitation_id" value=i.id />
+                                                                    <input
+                                                                        type="hidden"
+                                                                        name="invitation_id"
+                                                                        value=i.id.to_string()
+                                                                    />
                                                                     <button type="submit" class="button secondary small">
                                                                         "Anular"
                                                                     </button>

@@ -95,7 +95,7 @@ fn BusinessRow(
             </td>
             <td>
                 <ActionForm action=toggle attr:class="inline">
-                    <input type="hidden" name="tenant_id" value=b.id />
+                    <input type="hidden" name="tenant_id" value=b.id.to_string() />
                     <input type="hidden" name="suspended" value=(!b.suspended).to_string() />
                     <button type="submit" class="button secondary small">
                         {if b.suspended { "Reactivar" } else { "Suspender" }}

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use shared::ids::{TenantId, UserId};
 use shared::tenancy::audit::AuditAction;
 
 use crate::schema::{account_events, audit_events, users};
@@ -38,7 +39,7 @@ pub async fn record(
 pub async fn record_by_operator(
     conn: &mut AsyncPgConnection,
     operator: &crate::tenancy::auth::OperatorScope,
-    tenant_id: i64,
+    tenant_id: TenantId,
     action: AuditAction,
     ip: &str,
 ) -> QueryResult<()> {
@@ -59,8 +60,8 @@ pub async fn record_by_operator(
 /// event of the account alone, which no business' log shows).
 pub async fn record_account(
     conn: &mut AsyncPgConnection,
-    user_id: i64,
-    tenant_id: Option<i64>,
+    user_id: UserId,
+    tenant_id: Option<TenantId>,
     action: AuditAction,
     detail: &str,
     ip: &str,

@@ -4,6 +4,7 @@
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use shared::ids::UserId;
 
 use crate::schema::email_tokens;
 
@@ -34,7 +35,7 @@ impl Purpose {
 }
 
 /// Ends every unused link of `user_id` for `purpose` (a new link, or the password changed).
-pub async fn expire(conn: &mut AsyncPgConnection, user_id: i64, purpose: Purpose) -> QueryResult<()> {
+pub async fn expire(conn: &mut AsyncPgConnection, user_id: UserId, purpose: Purpose) -> QueryResult<()> {
     diesel::update(
         email_tokens::table
             .filter(email_tokens::user_id.eq(user_id))
@@ -48,7 +49,12 @@ pub async fn expire(conn: &mut AsyncPgConnection, user_id: i64, purpose: Purpose
 }
 
 /// Stores a link for `user_id`; earlier unused links for the same purpose stop working.
-pub async fn issue(conn: &mut AsyncPgConnection, user_id: i64, purpose: Purpose, token_hash: &str) -> QueryResult<()> {
+pub async fn issue(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+    purpose: Purpose,
+    token_hash: &str,
+) -> QueryResult<()> {
     expire(conn, user_id, purpose).await?;
     diesel::insert_into(email_tokens::table)
         .values((
@@ -63,7 +69,7 @@ pub async fn issue(conn: &mut AsyncPgConnection, user_id: i64, purpose: Purpose,
 }
 
 /// Uses a link: returns its account if it was valid (unused, unexpired, for `purpose`).
-pub async fn consume(conn: &mut AsyncPgConnection, purpose: Purpose, token_hash: &str) -> QueryResult<Option<i64>> {
+pub async fn consume(conn: &mut AsyncPgConnection, purpose: Purpose, token_hash: &str) -> QueryResult<Option<UserId>> {
     diesel::update(
         email_tokens::table
             .filter(email_tokens::token_hash.eq(token_hash))

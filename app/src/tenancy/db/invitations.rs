@@ -5,6 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use shared::ids::{InvitationId, TenantId};
 
 use crate::schema::{invitations, memberships};
 use crate::tenancy::auth::TenantScope;
@@ -16,8 +17,8 @@ pub const INVITATION_TTL: Duration = Duration::days(7);
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = invitations)]
 pub struct InvitationRow {
-    pub id: i64,
-    pub tenant_id: i64,
+    pub id: InvitationId,
+    pub tenant_id: TenantId,
     pub email: String,
     pub role: shared::tenancy::Role,
     pub invited_by: Option<i64>,
@@ -82,7 +83,7 @@ pub async fn list_open(
 }
 
 /// Revokes an open invitation of the scope's business.
-pub async fn revoke(conn: &mut AsyncPgConnection, scope: &TenantScope, id: i64) -> QueryResult<InvitationRow> {
+pub async fn revoke(conn: &mut AsyncPgConnection, scope: &TenantScope, id: InvitationId) -> QueryResult<InvitationRow> {
     diesel::update(
         invitations::table
             .filter(invitations::tenant_id.eq(scope.tenant_id()))
@@ -108,7 +109,7 @@ pub async fn by_token(conn: &mut AsyncPgConnection, token_hash: &str) -> QueryRe
 
 /// Marks an open invitation accepted (the caller has entered its tenant); `false` if it was
 /// accepted, revoked or expired meanwhile.
-pub async fn mark_accepted(conn: &mut AsyncPgConnection, scope: &TenantScope, id: i64) -> QueryResult<bool> {
+pub async fn mark_accepted(conn: &mut AsyncPgConnection, scope: &TenantScope, id: InvitationId) -> QueryResult<bool> {
     diesel::update(
         invitations::table
             .filter(invitations::tenant_id.eq(scope.tenant_id()))

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use shared::ids::MailId;
 
 use crate::schema::mail_outbox;
 
@@ -11,7 +12,7 @@ use crate::schema::mail_outbox;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = mail_outbox)]
 pub struct OutboxMail {
-    pub id: i64,
+    pub id: MailId,
     pub to_address: String,
     pub subject: String,
     pub body_text: String,
@@ -43,7 +44,7 @@ pub async fn claim_due(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<
     use diesel_async::AsyncConnection;
     conn.transaction::<_, diesel::result::Error, _>(async |conn| {
         let due = take_due(conn, limit).await?;
-        let ids: Vec<i64> = due.iter().map(|m| m.id).collect();
+        let ids: Vec<MailId> = due.iter().map(|m| m.id).collect();
         diesel::update(mail_outbox::table.filter(mail_outbox::id.eq_any(&ids)))
             .set(mail_outbox::send_after.eq(Utc::now() + LEASE))
             .execute(conn)
@@ -69,7 +70,7 @@ pub async fn take_due(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<V
 }
 
 /// Marks a mail sent.
-pub async fn mark_sent(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
+pub async fn mark_sent(conn: &mut AsyncPgConnection, id: MailId) -> QueryResult<()> {
     diesel::update(mail_outbox::table.find(id))
         .set(mail_outbox::sent_at.eq(diesel::dsl::now))
         .execute(conn)

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use shared::ids::{MemberId, TenantId, UserId};
 use shared::tenancy::Role;
 
 use crate::schema::{memberships, tenants, users};
@@ -11,8 +12,8 @@ use crate::tenancy::auth::TenantScope;
 /// A member with their account's email.
 #[derive(Debug, Clone, Queryable)]
 pub struct MemberRow {
-    pub id: i64,
-    pub user_id: i64,
+    pub id: MemberId,
+    pub user_id: UserId,
     pub role: Role,
     pub display_name: String,
     pub phone: Option<String>,
@@ -25,8 +26,8 @@ pub struct MemberRow {
 #[derive(Insertable)]
 #[diesel(table_name = memberships)]
 pub struct NewMembership<'a> {
-    pub tenant_id: i64,
-    pub user_id: i64,
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
     pub role: Role,
     pub display_name: &'a str,
 }
@@ -44,8 +45,8 @@ pub struct MemberChanges<'a> {
 /// A membership joined with its business, for the session's checks and the switcher.
 #[derive(Debug, Clone, Queryable)]
 pub struct MembershipOf {
-    pub id: i64,
-    pub tenant_id: i64,
+    pub id: MemberId,
+    pub tenant_id: TenantId,
     pub role: Role,
     pub tenant_name: String,
     pub rubro: shared::tenancy::business::Rubro,
@@ -76,15 +77,15 @@ const MEMBERSHIP_OF: (
 );
 
 /// Adds a member (sign-up, accepted invitation). The caller has entered that tenant.
-pub async fn create(conn: &mut AsyncPgConnection, new: &NewMembership<'_>) -> QueryResult<i64> {
+pub async fn create(conn: &mut AsyncPgConnection, new: &NewMembership<'_>) -> QueryResult<MemberId> {
     diesel::insert_into(memberships::table).values(new).returning(memberships::id).get_result(conn).await
 }
 
 /// The account's membership in `tenant_id`, with the business (the membership check).
 pub async fn of_user_in(
     conn: &mut AsyncPgConnection,
-    user_id: i64,
-    tenant_id: i64,
+    user_id: UserId,
+    tenant_id: TenantId,
 ) -> QueryResult<Option<MembershipOf>> {
     memberships::table
         .inner_join(tenants::table)
@@ -97,7 +98,7 @@ pub async fn of_user_in(
 }
 
 /// Every business the account belongs to, by name.
-pub async fn all_of_user(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<Vec<MembershipOf>> {
+pub async fn all_of_user(conn: &mut AsyncPgConnection, user_id: UserId) -> QueryResult<Vec<MembershipOf>> {
     memberships::table
         .inner_join(tenants::table)
         .filter(memberships::user_id.eq(user_id))
@@ -140,7 +141,7 @@ pub async fn list(conn: &mut AsyncPgConnection, scope: &TenantScope) -> QueryRes
 }
 
 /// One member of the scope's business.
-pub async fn get(conn: &mut AsyncPgConnection, scope: &TenantScope, id: i64) -> QueryResult<MemberRow> {
+pub async fn get(conn: &mut AsyncPgConnection, scope: &TenantScope, id: MemberId) -> QueryResult<MemberRow> {
     memberships::table
         .inner_join(users::table)
         .filter(memberships::tenant_id.eq(scope.tenant_id()))
@@ -167,7 +168,7 @@ pub async fn email_is_member(conn: &mut AsyncPgConnection, scope: &TenantScope, 
 pub async fn update(
     conn: &mut AsyncPgConnection,
     scope: &TenantScope,
-    id: i64,
+    id: MemberId,
     expected_role: Role,
     changes: &MemberChanges<'_>,
 ) -> QueryResult<bool> {
@@ -188,7 +189,7 @@ pub async fn update(
 pub async fn remove(
     conn: &mut AsyncPgConnection,
     scope: &TenantScope,
-    id: i64,
+    id: MemberId,
     expected_role: Role,
 ) -> QueryResult<bool> {
     diesel::delete(

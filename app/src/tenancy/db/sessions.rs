@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use shared::ids::{SessionId, TenantId, UserId};
 
 use crate::schema::{sessions, users};
 
@@ -18,9 +19,9 @@ pub const TOUCH_EVERY: Duration = Duration::minutes(1);
 /// A live session joined with its account.
 #[derive(Debug, Clone, Queryable)]
 pub struct ActiveSession {
-    pub id: i64,
-    pub user_id: i64,
-    pub current_tenant_id: Option<i64>,
+    pub id: SessionId,
+    pub user_id: UserId,
+    pub current_tenant_id: Option<TenantId>,
     pub last_seen_at: DateTime<Utc>,
     pub email: String,
     pub display_name: String,
@@ -32,7 +33,7 @@ pub struct ActiveSession {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = sessions)]
 pub struct SessionRow {
-    pub id: i64,
+    pub id: SessionId,
     pub ip: String,
     pub user_agent: String,
     pub created_at: DateTime<Utc>,
@@ -68,7 +69,7 @@ impl ActiveSession {
     /// [`TOUCH_EVERY`]. Never waits: a row another call holds is left alone (that call is
     /// recording activity too, or revoking it), so calls on one session never queue behind each
     /// other and never deadlock over it.
-    pub async fn touch(conn: &mut AsyncPgConnection, id: i64, last_seen_at: DateTime<Utc>) -> QueryResult<()> {
+    pub async fn touch(conn: &mut AsyncPgConnection, id: SessionId, last_seen_at: DateTime<Utc>) -> QueryResult<()> {
         if Utc::now() - last_seen_at < TOUCH_EVERY {
             return Ok(());
         }
@@ -87,11 +88,11 @@ impl ActiveSession {
 pub async fn create(
     conn: &mut AsyncPgConnection,
     token_hash: &str,
-    user_id: i64,
-    tenant_id: Option<i64>,
+    user_id: UserId,
+    tenant_id: Option<TenantId>,
     ip: &str,
     user_agent: &str,
-) -> QueryResult<i64> {
+) -> QueryResult<SessionId> {
     diesel::insert_into(sessions::table)
         .values((
             sessions::token_hash.eq(token_hash),
@@ -107,7 +108,7 @@ pub async fn create(
 }
 
 /// Switches the business a session works in.
-pub async fn set_tenant(conn: &mut AsyncPgConnection, session_id: i64, tenant_id: i64) -> QueryResult<()> {
+pub async fn set_tenant(conn: &mut AsyncPgConnection, session_id: SessionId, tenant_id: TenantId) -> QueryResult<()> {
     diesel::update(sessions::table.find(session_id))
         .set(sessions::current_tenant_id.eq(tenant_id))
         .execute(conn)
@@ -116,7 +117,7 @@ pub async fn set_tenant(conn: &mut AsyncPgConnection, session_id: i64, tenant_id
 }
 
 /// Ends one session of `user_id` (a session of someone else is left alone); returns whether one ended.
-pub async fn revoke(conn: &mut AsyncPgConnection, user_id: i64, session_id: i64) -> QueryResult<bool> {
+pub async fn revoke(conn: &mut AsyncPgConnection, user_id: UserId, session_id: SessionId) -> QueryResult<bool> {
     diesel::update(
         sessions::table.find(session_id).filter(sessions::user_id.eq(user_id)).filter(sessions::revoked_at.is_null()),
     )
@@ -127,12 +128,16 @@ pub async fn revoke(conn: &mut AsyncPgConnection, user_id: i64, session_id: i64)
 }
 
 /// Ends every session of `user_id` except `keep`; returns how many ended.
-pub async fn revoke_others(conn: &mut AsyncPgConnection, user_id: i64, keep: Option<i64>) -> QueryResult<usize> {
+pub async fn revoke_others(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+    keep: Option<SessionId>,
+) -> QueryResult<usize> {
     diesel::update(
         sessions::table
             .filter(sessions::user_id.eq(user_id))
             .filter(sessions::revoked_at.is_null())
-            .filter(sessions::id.ne(keep.unwrap_or(-1))),
+            .filter(sessions::id.ne(keep.unwrap_or(SessionId(-1)))),
     )
     .set(sessions::revoked_at.eq(diesel::dsl::now))
     .execute(conn)
@@ -141,7 +146,7 @@ pub async fn revoke_others(conn: &mut AsyncPgConnection, user_id: i64, keep: Opt
 
 /// The live sessions of `user_id`, newest first (by start: a stable order, unlike last activity,
 /// so a page and its hydration see the same rows in the same places).
-pub async fn list(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<Vec<SessionRow>> {
+pub async fn list(conn: &mut AsyncPgConnection, user_id: UserId) -> QueryResult<Vec<SessionRow>> {
     let now = Utc::now();
     sessions::table
         .filter(sessions::user_id.eq(user_id))

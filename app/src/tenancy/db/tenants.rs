@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use shared::ids::TenantId;
 
 use shared::tenancy::business::{IvaCondition, Rubro};
 
@@ -14,7 +15,7 @@ use crate::tenancy::auth::{OperatorScope, TenantScope};
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = tenants)]
 pub struct Tenant {
-    pub id: i64,
+    pub id: TenantId,
     pub name: String,
     pub slug: String,
     pub rubro: Rubro,
@@ -31,7 +32,7 @@ pub struct Tenant {
 #[derive(Insertable)]
 #[diesel(table_name = tenants)]
 pub struct NewTenant<'a> {
-    pub id: i64,
+    pub id: TenantId,
     pub name: &'a str,
     pub slug: &'a str,
     pub rubro: Rubro,
@@ -58,7 +59,7 @@ pub struct TenantWithMembers {
 
 impl Tenant {
     /// Reserves an id for a new business (before `app.tenant_id` can be set to it).
-    pub async fn reserve_id(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
+    pub async fn reserve_id(conn: &mut AsyncPgConnection) -> QueryResult<TenantId> {
         diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
             "nextval(pg_get_serial_sequence('tenants', 'id'))",
         ))
@@ -80,7 +81,7 @@ impl Tenant {
 
     /// Business `id`, which the caller's transaction has entered (`app.tenant_id`): row-level
     /// security is what scopes this read (the invitation page, before any membership exists).
-    pub async fn entered(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Self> {
+    pub async fn entered(conn: &mut AsyncPgConnection, id: TenantId) -> QueryResult<Self> {
         tenants::table.find(id).select(Self::as_select()).first(conn).await
     }
 
@@ -138,7 +139,7 @@ impl Tenant {
     pub async fn set_suspended(
         conn: &mut AsyncPgConnection,
         _scope: &OperatorScope,
-        id: i64,
+        id: TenantId,
         suspended: bool,
     ) -> QueryResult<bool> {
         let at = suspended.then(Utc::now);

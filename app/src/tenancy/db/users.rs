@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use shared::ids::UserId;
 
 use crate::schema::users;
 
@@ -10,7 +11,7 @@ use crate::schema::users;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub password_hash: String,
     pub display_name: String,
@@ -35,7 +36,7 @@ impl User {
     }
 
     /// The account with this id.
-    pub async fn by_id(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Self> {
+    pub async fn by_id(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Self> {
         users::table.find(id).select(Self::as_select()).first(conn).await
     }
 
@@ -45,7 +46,7 @@ impl User {
     }
 
     /// Replaces the password hash.
-    pub async fn set_password(conn: &mut AsyncPgConnection, id: i64, hash: &str) -> QueryResult<()> {
+    pub async fn set_password(conn: &mut AsyncPgConnection, id: UserId, hash: &str) -> QueryResult<()> {
         diesel::update(users::table.find(id))
             .set((users::password_hash.eq(hash), users::password_changed_at.eq(diesel::dsl::now)))
             .execute(conn)
@@ -54,7 +55,7 @@ impl User {
     }
 
     /// Marks the email as confirmed (keeps the first confirmation time).
-    pub async fn mark_verified(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
+    pub async fn mark_verified(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<()> {
         diesel::update(users::table.find(id).filter(users::email_verified_at.is_null()))
             .set(users::email_verified_at.eq(diesel::dsl::now))
             .execute(conn)
